@@ -1,0 +1,95 @@
+# ipivirt - userspace IPI virtualization on KVM.
+#
+#   make            build build/ipivirt and the guest test kernels
+#   make run        boot the demo guest (4 vCPUs, call-function stress)
+#   make test       unit tests (+ ASan/UBSan, TSan), guest tests on ipivirt
+#                   and under QEMU
+#
+# `run` and `test` first make sure the Debian packages are there
+# (tools/ensure-deps.sh installs them as root, else prints the apt-get line).
+
+CC ?= gcc
+BUILD := build
+WARN := -Wall -Wextra -Werror
+CPPFLAGS := -D_GNU_SOURCE -Ivmm -Iinclude
+CFLAGS_COMMON := -std=c11 $(WARN) -g -pthread
+CFLAGS := $(CFLAGS_COMMON) -O2
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+# Pure models: no KVM, unit-tested, embeddable.
+MODEL_SRCS := $(sort $(wildcard vmm/apic_*.c vmm/xive_*.c) vmm/ipi_domain.c)
+# Everything else under vmm/ is the VMM: KVM plumbing, devices, CLI.
+VMM_SRCS := $(filter-out $(MODEL_SRCS),$(wildcard vmm/*.c))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+
+# Sanitizer variants build into their own trees.
+VARIANTS := release asan tsan
+CFLAGS_release := $(CFLAGS)
+CFLAGS_asan := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+CFLAGS_tsan := $(CFLAGS_COMMON) -O1 -fsanitize=thread
+
+objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
+
+.PHONY: all deps run test unit-test unit-test-asan unit-test-tsan guest-tests \
+	guest-test guest-test-qemu guest-test-sanitized clean ipivirt
+
+all: ipivirt guest-tests
+
+ipivirt: $(BUILD)/ipivirt
+
+deps:
+	@tools/ensure-deps.sh
+
+define variant_rules
+$(BUILD)/$(1)/%.o: %.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS_$(1)) -MMD -MP -c $$< -o $$@
+
+$(BUILD)/$(1)/ipivirt: $(call objs,$(1),$(MODEL_SRCS) $(VMM_SRCS))
+	$$(CC) $$(CFLAGS_$(1)) $$^ -o $$@ -luring
+
+$(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/tests/unit/%.o $(call objs,$(1),$(MODEL_SRCS))
+	$$(CC) $$(CFLAGS_$(1)) $$^ -o $$@ $$(CHECK_LIBS)
+endef
+$(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
+
+$(BUILD)/ipivirt: $(BUILD)/release/ipivirt
+	cp $< $@
+
+UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
+
+guest-tests:
+	$(MAKE) -C guest-tests
+
+# Unit tests: each is a Check program printing its summary line.
+unit-test-%: $(foreach t,$(UNIT_NAMES),$(BUILD)/%/tests/$(t))
+	@set -e; for t in $^; do echo "== $$t"; CK_FORK=no $$t; done
+
+unit-test: unit-test-release
+	@true
+
+guest-test: all
+	tools/run-guest-tests.sh ipivirt $(BUILD)/ipivirt
+
+guest-test-sanitized: $(BUILD)/asan/ipivirt $(BUILD)/tsan/ipivirt guest-tests
+	tools/run-guest-tests.sh sanitized $(BUILD)/asan/ipivirt $(BUILD)/tsan/ipivirt
+
+guest-test-qemu: guest-tests
+	tools/run-guest-tests.sh qemu
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit-test-release unit-test-asan unit-test-tsan
+	@$(MAKE) --no-print-directory guest-test
+	@$(MAKE) --no-print-directory guest-test-sanitized
+	@$(MAKE) --no-print-directory guest-test-qemu
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/ipivirt run --cpus 4 --kernel guest-tests/build/callfunc.elf --stats --timeout 600
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -C guest-tests clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

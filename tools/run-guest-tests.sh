@@ -1,0 +1,131 @@
+#!/bin/bash
+# Run the guest test kernels and check each one's verdict.
+#
+#   run-guest-tests.sh ipivirt BIN            the full matrix on ipivirt (KVM)
+#   run-guest-tests.sh sanitized ASAN TSAN    stress kernels on sanitizer builds
+#   run-guest-tests.sh qemu                   the same kernels under QEMU
+#
+# A case passes when the guest prints "N passed, 0 failed" (N > 0) and the
+# VMM exits 0. Without /dev/kvm the KVM cases are skipped loudly, except
+# under CI=true, where that is a failure.
+set -u
+cd "$(dirname "$0")/.."
+
+GT=guest-tests/build
+LOGDIR=build/guest-logs
+mkdir -p "$LOGDIR"
+pass=0
+fail=0
+failed_names=()
+
+kvm_usable() {
+	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]
+}
+
+need_kvm() {
+	if kvm_usable; then
+		return 0
+	fi
+	if [ "${CI:-}" = "true" ]; then
+		echo "FAIL: /dev/kvm is missing or not accessible, and CI=true: guest tests must run" >&2
+		exit 1
+	fi
+	echo "############################################################"
+	echo "# SKIPPED: guest tests on KVM: /dev/kvm is not available.  #"
+	echo "# They run in CI; run 'make test' on a KVM host.           #"
+	echo "############################################################"
+	return 1
+}
+
+# run_case NAME TIMEOUT CMD...: run, log, judge.
+run_case() {
+	local name=$1 limit=$2
+	shift 2
+	local log="$LOGDIR/$(echo "$name" | tr ' /=' '___').log"
+	local start end status summary
+	start=$(date +%s.%N)
+	timeout --kill-after=10 "$limit" "$@" </dev/null >"$log" 2>&1
+	status=$?
+	end=$(date +%s.%N)
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	local secs
+	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+	if [ "$status" -eq 0 ] && [[ "$summary" =~ ^([0-9]+)\ passed,\ 0\ failed ]] &&
+		[ "${BASH_REMATCH[1]}" -gt 0 ]; then
+		pass=$((pass + 1))
+		printf 'PASS  %-44s %6ss  %s\n' "$name" "$secs" "$summary"
+		grep -E '^(callfunc|ipi-latency|stats):' "$log" | sed 's/^/      /'
+	else
+		fail=$((fail + 1))
+		failed_names+=("$name")
+		printf 'FAIL  %-44s %6ss  exit %s  %s\n' "$name" "$secs" "$status" "${summary:-no summary line}"
+		tail -n 25 "$log" | sed 's/^/      | /'
+	fi
+}
+
+finish() {
+	echo "guest tests ($1): $pass passed, $fail failed"
+	if [ "$fail" -ne 0 ]; then
+		printf '  failed: %s\n' "${failed_names[@]}"
+		exit 1
+	fi
+	exit 0
+}
+
+mode=${1:-}
+case "$mode" in
+ipivirt)
+	BIN=${2:?ipivirt binary}
+	need_kvm || exit 0
+	for k in smp apic ipi callfunc; do
+		[ -f "$GT/$k.elf" ] || { echo "missing $GT/$k.elf (run make)"; exit 1; }
+	done
+	run_case "smp 2cpu elf" 120 "$BIN" run --cpus 2 --kernel "$GT/smp.elf"
+	run_case "smp 8cpu elf" 120 "$BIN" run --cpus 8 --kernel "$GT/smp.elf"
+	run_case "smp 4cpu multiboot" 180 "$BIN" run --cpus 4 --kernel "$GT/smp.flat"
+	for apic in xapic x2apic; do
+		run_case "apic 2cpu $apic" 180 "$BIN" run --cpus 2 --$apic --kernel "$GT/apic.elf"
+		run_case "ipi 4cpu $apic" 180 "$BIN" run --cpus 4 --$apic --kernel "$GT/ipi.elf"
+	done
+	run_case "ipi 4cpu multiboot xapic" 180 "$BIN" run --cpus 4 --xapic --kernel "$GT/ipi.flat"
+	run_case "callfunc 2cpu x2apic" 300 "$BIN" run --cpus 2 --stats --kernel "$GT/callfunc.elf"
+	run_case "callfunc 4cpu x2apic" 400 "$BIN" run --cpus 4 --stats --kernel "$GT/callfunc.elf"
+	run_case "callfunc 4cpu xapic" 400 "$BIN" run --cpus 4 --xapic --stats --kernel "$GT/callfunc.elf"
+	run_case "callfunc 8cpu x2apic" 500 "$BIN" run --cpus 8 --stats --kernel "$GT/callfunc.elf"
+	finish ipivirt
+	;;
+sanitized)
+	ASAN=${2:?asan binary}
+	TSAN=${3:?tsan binary}
+	need_kvm || exit 0
+	run_case "asan+ubsan ipi 4cpu" 300 "$ASAN" run --cpus 4 --kernel "$GT/ipi.elf"
+	run_case "asan+ubsan callfunc 4cpu" 400 "$ASAN" run --cpus 4 --kernel "$GT/callfunc.elf" --append "calls=20000"
+	run_case "tsan ipi 4cpu" 300 env TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$TSAN" run --cpus 4 --kernel "$GT/ipi.elf"
+	run_case "tsan callfunc 4cpu" 400 env TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$TSAN" run --cpus 4 --kernel "$GT/callfunc.elf" --append "calls=20000"
+	finish sanitized
+	;;
+qemu)
+	QEMU="qemu-system-x86_64 -display none -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 -m 256"
+	command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 missing"; exit 1; }
+	for k in smp apic ipi; do
+		run_case "qemu-tcg $k 2cpu" 120 $QEMU -accel tcg -smp 2 -kernel "$GT/$k.flat"
+		run_case "qemu-tcg $k 4cpu" 120 $QEMU -accel tcg -smp 4 -kernel "$GT/$k.flat"
+	done
+	run_case "qemu-tcg callfunc 4cpu" 300 $QEMU -accel tcg -smp 4 -kernel "$GT/callfunc.flat"
+	if kvm_usable; then
+		# QEMU with KVM's in-kernel APIC: x2APIC, and a shorter stress
+		# (guest instructions are emulated here: ~60 us per IPI).
+		for k in apic ipi; do
+			run_case "qemu-kvm $k 2cpu x2apic" 300 $QEMU -accel kvm -cpu host,+x2apic -smp 2 -kernel "$GT/$k.flat"
+		done
+		run_case "qemu-kvm callfunc 4cpu" 400 $QEMU -accel kvm -cpu host,+x2apic -smp 4 -kernel "$GT/callfunc.flat" -append "calls=20000"
+	else
+		need_kvm || true
+	fi
+	finish qemu
+	;;
+*)
+	echo "usage: $0 ipivirt BIN | sanitized ASAN TSAN | qemu" >&2
+	exit 2
+	;;
+esac

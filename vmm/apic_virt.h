@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * apic_virt.h - a userspace x86 local APIC model (xAPIC MMIO and x2APIC MSRs).
+ *
+ * Pure C: no KVM, no ioctl. The model reaches the outside only through
+ * struct apic_ops. One struct apic per vCPU, plus one struct apic_bus per VM
+ * that knows every APIC and turns an ICR write into the set of target vCPUs.
+ *
+ * Threading contract:
+ *  - Register accesses (apic_mmio_*, apic_msr_*), apic_next_interrupt(),
+ *    apic_ack_interrupt(), apic_take_events(), apic_timer_poll(),
+ *    apic_reset() run on the vCPU's own thread ("the owner").
+ *  - apic_deliver() may run on any thread, concurrently with the owner and
+ *    with other senders: it only touches atomic state (IRR words, the pending
+ *    event bits) and then calls ops->kick().
+ *  - apic_bus_route() may run on any thread: it reads only the published
+ *    (atomic) ID/LDR/DFR/enable state of each APIC.
+ *
+ * Error convention: 0 or a negative errno. -EINVAL from an MSR access means
+ * "inject #GP into the guest"; MMIO accesses never fail (reserved registers
+ * read as zero and ignore writes, as on hardware, and set no ESR bit).
+ */
+#ifndef IPIVIRT_APIC_VIRT_H
+#define IPIVIRT_APIC_VIRT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpumask.h"
+
+#define APIC_DEFAULT_BASE 0xfee00000ull
+#define APIC_MMIO_SIZE 0x1000u
+
+/* MSRs the model owns. */
+#define MSR_IA32_APIC_BASE 0x1b
+#define MSR_IA32_TSC_DEADLINE 0x6e0
+#define MSR_X2APIC_FIRST 0x800
+#define MSR_X2APIC_LAST 0x8ff
+
+/* IA32_APIC_BASE bits. */
+#define APIC_BASE_BSP (1ull << 8)
+#define APIC_BASE_EXTD (1ull << 10)
+#define APIC_BASE_ENABLE (1ull << 11)
+
+/* xAPIC register offsets (x2APIC MSR = 0x800 + offset / 16). */
+#define APIC_REG_ID 0x020
+#define APIC_REG_VERSION 0x030
+#define APIC_REG_TPR 0x080
+#define APIC_REG_APR 0x090
+#define APIC_REG_PPR 0x0a0
+#define APIC_REG_EOI 0x0b0
+#define APIC_REG_RRD 0x0c0
+#define APIC_REG_LDR 0x0d0
+#define APIC_REG_DFR 0x0e0
+#define APIC_REG_SVR 0x0f0
+#define APIC_REG_ISR 0x100 /* 8 registers, 0x10 apart */
+#define APIC_REG_TMR 0x180
+#define APIC_REG_IRR 0x200
+#define APIC_REG_ESR 0x280
+#define APIC_REG_LVT_CMCI 0x2f0
+#define APIC_REG_ICR_LOW 0x300
+#define APIC_REG_ICR_HIGH 0x310
+#define APIC_REG_LVT_TIMER 0x320
+#define APIC_REG_LVT_THERMAL 0x330
+#define APIC_REG_LVT_PERF 0x340
+#define APIC_REG_LVT_LINT0 0x350
+#define APIC_REG_LVT_LINT1 0x360
+#define APIC_REG_LVT_ERROR 0x370
+#define APIC_REG_TIMER_ICR 0x380
+#define APIC_REG_TIMER_CCR 0x390
+#define APIC_REG_TIMER_DCR 0x3e0
+#define APIC_REG_SELF_IPI 0x3f0 /* x2APIC only */
+
+/* ICR fields. */
+enum apic_delivery_mode {
+	APIC_DM_FIXED = 0,
+	APIC_DM_LOWEST = 1,
+	APIC_DM_SMI = 2,
+	APIC_DM_REMOTE_READ = 3,
+	APIC_DM_NMI = 4,
+	APIC_DM_INIT = 5,
+	APIC_DM_STARTUP = 6,
+	APIC_DM_EXTINT = 7,
+};
+
+enum apic_shorthand {
+	APIC_SH_NONE = 0,
+	APIC_SH_SELF = 1,
+	APIC_SH_ALL_INCL_SELF = 2,
+	APIC_SH_ALL_EXCL_SELF = 3,
+};
+
+/* One interprocessor message, decoded from an ICR write. */
+struct apic_ipi {
+	uint8_t vector;
+	uint8_t delivery_mode;  /* enum apic_delivery_mode */
+	bool logical;           /* destination mode: logical when true */
+	bool level_assert;      /* ICR bit 14 */
+	bool level_trigger;     /* ICR bit 15 */
+	uint8_t shorthand;      /* enum apic_shorthand */
+	uint32_t dest;          /* 8-bit xAPIC destination or 32-bit x2APIC one */
+	bool x2apic;            /* the sender was in x2APIC mode */
+	unsigned source_cpu;    /* sender's vCPU index */
+};
+
+/* Events other than fixed interrupts, returned by apic_take_events(). */
+#define APIC_EVENT_NMI (1u << 0)
+#define APIC_EVENT_INIT (1u << 1)
+#define APIC_EVENT_SIPI (1u << 2) /* vector in apic_events.sipi_vector */
+#define APIC_EVENT_TIMER (1u << 3) /* internal: host timer fired */
+
+struct apic_events {
+	unsigned mask;        /* APIC_EVENT_* */
+	uint8_t sipi_vector;  /* valid with APIC_EVENT_SIPI */
+};
+
+/**
+ * struct apic_ops - what an APIC model needs from its host.
+ * @opaque:    passed back to every callback.
+ * @now_ns:    a monotonic clock in nanoseconds.
+ * @guest_tsc: the guest's current TSC on vCPU @cpu (for TSC-deadline mode).
+ * @kick:      vCPU @cpu has something new pending (an IRR bit, an NMI,
+ *             INIT, SIPI or timer event): wake it if halted, or force it out
+ *             of guest mode so it takes the interrupt. Any thread.
+ * @timer_arm: arm vCPU @cpu's host timer to fire at @deadline_ns (now_ns
+ *             clock); 0 cancels it. When it fires the host calls
+ *             apic_timer_fire() (any thread), then the owner polls.
+ * @send_ipi:  the guest wrote the ICR (or SELF_IPI): route @ipi. Called on
+ *             the sender's thread; returns 0 or a negative errno.
+ */
+struct apic_ops {
+	void *opaque;
+	uint64_t (*now_ns)(void *opaque);
+	uint64_t (*guest_tsc)(void *opaque, unsigned cpu);
+	void (*kick)(void *opaque, unsigned cpu);
+	void (*timer_arm)(void *opaque, unsigned cpu, uint64_t deadline_ns);
+	int (*send_ipi)(void *opaque, const struct apic_ipi *ipi);
+};
+
+/**
+ * struct apic_config - creation parameters of one APIC.
+ * @size:       sizeof(struct apic_config), so the struct can grow.
+ * @cpu:        the vCPU index (dense, 0-based) this APIC belongs to.
+ * @apic_id:    the initial APIC ID (xAPIC uses its low 8 bits).
+ * @bsp:        true for the bootstrap processor (IA32_APIC_BASE.BSP).
+ * @x2apic_supported: whether the guest may set IA32_APIC_BASE.EXTD.
+ * @tsc_khz:    guest TSC frequency, to turn TSC deadlines into time.
+ * @bus_khz:    the APIC timer input clock before the divider (e.g. 1000000).
+ */
+struct apic_config {
+	size_t size;
+	unsigned cpu;
+	uint32_t apic_id;
+	bool bsp;
+	bool x2apic_supported;
+	uint64_t tsc_khz;
+	uint64_t bus_khz;
+};
+
+struct apic;
+
+/* Lifecycle. */
+struct apic *apic_create(const struct apic_config *cfg,
+			 const struct apic_ops *ops);
+void apic_destroy(struct apic *apic);
+/* Power-on / INIT reset: registers to their reset values; keeps APIC ID. */
+void apic_reset(struct apic *apic, bool init_only);
+
+/* Guest register access. @offset is within the 4 KiB page. @len 1, 2, 4 or 8. */
+void apic_mmio_read(struct apic *apic, uint64_t offset, void *data,
+		    unsigned len);
+void apic_mmio_write(struct apic *apic, uint64_t offset, const void *data,
+		     unsigned len);
+/* True when physical address @gpa falls in this APIC's enabled xAPIC page. */
+bool apic_mmio_claims(const struct apic *apic, uint64_t gpa);
+uint64_t apic_base_msr(const struct apic *apic);
+bool apic_x2apic_enabled(const struct apic *apic);
+
+/* MSR access (IA32_APIC_BASE, IA32_TSC_DEADLINE, 0x800-0x8ff). -EINVAL: #GP. */
+int apic_msr_read(struct apic *apic, uint32_t msr, uint64_t *value);
+int apic_msr_write(struct apic *apic, uint32_t msr, uint64_t value);
+
+/*
+ * Interrupt acceptance, as the SDM orders it (owner thread).
+ * apic_next_interrupt(): the vector the APIC would present to the core now
+ * (highest IRR above PPR, APIC software-enabled), or -1.
+ * apic_ack_interrupt(): the core takes it: IRR -> ISR, returns the vector
+ * (or -1 when nothing is deliverable any more).
+ */
+int apic_next_interrupt(struct apic *apic);
+int apic_ack_interrupt(struct apic *apic);
+
+/* Consume NMI / INIT / SIPI events (owner thread). Runs the timer too. */
+struct apic_events apic_take_events(struct apic *apic);
+
+/*
+ * Deliver an interrupt message to this APIC (any thread): fixed and
+ * lowest-priority set the IRR bit (and TMR for level), NMI / INIT / SIPI set
+ * events. Vectors 0-15 for fixed / lowest set ESR "receive illegal vector"
+ * and are dropped. Calls ops->kick() when something became pending.
+ */
+void apic_deliver(struct apic *apic, uint8_t delivery_mode, uint8_t vector,
+		  bool level_trigger);
+
+/* The host timer armed through ops->timer_arm fired (any thread). */
+void apic_timer_fire(struct apic *apic);
+/* Owner thread: expire the timer if due (sets IRR), re-arm periodic mode. */
+void apic_timer_poll(struct apic *apic, uint64_t now_ns);
+
+/* True while the vCPU waits for SIPI after INIT (APs at power-on). */
+bool apic_wait_for_sipi(const struct apic *apic);
+void apic_set_wait_for_sipi(struct apic *apic, bool wait);
+
+/* Published state read by the bus (any thread). */
+uint32_t apic_id(const struct apic *apic);
+unsigned apic_cpu(const struct apic *apic);
+/* Arbitration priority for lowest-priority delivery (lower wins). */
+unsigned apic_arb_priority(const struct apic *apic);
+
+/*
+ * struct apic_bus - every APIC of a VM; decodes ICR destinations.
+ * Holds pointers only, the APICs stay owned by the caller.
+ */
+struct apic_bus;
+
+struct apic_bus *apic_bus_create(unsigned nr_cpus);
+void apic_bus_destroy(struct apic_bus *bus);
+int apic_bus_attach(struct apic_bus *bus, struct apic *apic);
+struct apic *apic_bus_get(const struct apic_bus *bus, unsigned cpu);
+unsigned apic_bus_nr_cpus(const struct apic_bus *bus);
+
+/**
+ * apic_bus_route() - the vCPUs an IPI message reaches.
+ * @bus:  the VM's APICs.
+ * @ipi:  the message (shorthand, destination, mode, source).
+ * @mask: out: target vCPU indices. For lowest-priority delivery exactly one
+ *        CPU (lowest arbitration priority among the matches, ties broken
+ *        round-robin or by lowest index) or none.
+ *
+ * Physical: xAPIC 0xff and x2APIC 0xffffffff broadcast; logical: flat
+ * (DFR model 0xf, 8-bit bitmap), cluster (DFR model 0x0: high nibble
+ * cluster, low nibble bitmap, 0xff broadcast), x2APIC cluster (dest[31:16]
+ * cluster, dest[15:0] bitmap vs LDR). APICs that are hardware-disabled never
+ * match; software-disabled ones still accept NMI/INIT/SIPI (and fixed IRR
+ * bits are not accepted: the SDM lets them be ignored).
+ * Return: 0, or -EINVAL for an undeliverable mode (SMI, remote read, ExtINT).
+ */
+int apic_bus_route(const struct apic_bus *bus, const struct apic_ipi *ipi,
+		   struct cpumask *mask);
+
+/* Decode a raw 64-bit ICR value (x2APIC layout; xAPIC: high<<32 | low). */
+void apic_icr_decode(uint64_t icr, bool x2apic, unsigned source_cpu,
+		     struct apic_ipi *ipi);
+
+#endif

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cli.c - argument parsing. Every bad value is refused with a message that
+ * names the option, before anything is created.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum {
+	OPT_CPUS = 256, OPT_MEM, OPT_KERNEL, OPT_APPEND, OPT_INITRD,
+	OPT_X2APIC, OPT_XAPIC, OPT_STATS, OPT_TIMEOUT, OPT_HELP, OPT_VERSION,
+};
+
+static const struct option run_options[] = {
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "x2apic", no_argument, NULL, OPT_X2APIC },
+	{ "xapic", no_argument, NULL, OPT_XAPIC },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cli__usage(FILE *out)
+{
+	fprintf(out,
+"usage: ipivirt run --kernel FILE [options]\n"
+"       ipivirt --help | --version\n"
+"\n"
+"Boot an SMP guest on KVM with the local APIC emulated in userspace; every\n"
+"IPI the guest sends is routed through ipivirt's IPI domain.\n"
+"\n"
+"run options:\n"
+"  --cpus N         vCPUs, 1-%u (default 1)\n"
+"  --mem SIZE       guest RAM, e.g. 256M or 1G, %lluM-%lluG (default %lluM)\n"
+"  --kernel FILE    ELF64 (entered in 64-bit mode) or multiboot kernel\n"
+"  --append STR     kernel command line\n"
+"  --initrd FILE    initial ramdisk (multiboot module 0)\n"
+"  --x2apic         offer x2APIC in CPUID (default)\n"
+"  --xapic          hide x2APIC: the guest uses the xAPIC MMIO page\n"
+"  --stats          print per-vCPU exit, IPI, kick and injection counts\n"
+"  --timeout SECS   end the run after SECS seconds (exit status 124)\n"
+"\n"
+"exit status: 0 guest powered off (success); (v<<1)|1 guest wrote v to the\n"
+"debug-exit port 0xf4; 2 bad arguments or kernel; 124 timeout; 125 guest\n"
+"crashed (triple fault, emulation failure); 130/143 SIGINT/SIGTERM;\n"
+"1 host failure (no /dev/kvm, ...).\n",
+		IPIVIRT_MAX_CPUS, VM_MIN_MEM >> 20, VM_MAX_MEM >> 30,
+		VM_DEFAULT_MEM >> 20);
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* A decimal number with nothing after it, within [min, max]. */
+static bool parse_uint(const char *s, unsigned long min, unsigned long max,
+		       unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+unsigned long long cli__parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v, shift = 20;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return 0;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: return 0;
+	}
+	if (*end && !((*end == 'B' || *end == 'b' || *end == 'i') &&
+		      end[1] == '\0'))
+		return 0;
+	if (v > (ULLONG_MAX >> shift))
+		return 0;
+	return v << shift;
+}
+
+int cli__parse(int argc, char **argv, enum cli_action *action,
+	       struct vm_config *cfg, char *err, size_t errlen)
+{
+	unsigned long n;
+	int opt;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->nr_cpus = 1;
+	cfg->mem_size = VM_DEFAULT_MEM;
+	cfg->apic_mode = VM_APIC_X2APIC;
+
+	if (argc < 2)
+		return fail(err, errlen, "missing command (try --help)");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		*action = CLI_HELP;
+		return argc == 2 ? 0 : fail(err, errlen, "--help takes nothing");
+	}
+	if (!strcmp(argv[1], "--version")) {
+		*action = CLI_VERSION;
+		return argc == 2 ? 0
+				 : fail(err, errlen, "--version takes nothing");
+	}
+	if (strcmp(argv[1], "run"))
+		return fail(err, errlen, "unknown command '%s' (try --help)",
+			    argv[1]);
+	*action = CLI_RUN;
+
+	optind = 2;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", run_options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_CPUS:
+			if (!parse_uint(optarg, 1, IPIVIRT_MAX_CPUS, &n))
+				return fail(err, errlen,
+					    "--cpus: '%s' is not a number from "
+					    "1 to %u", optarg,
+					    IPIVIRT_MAX_CPUS);
+			cfg->nr_cpus = (unsigned)n;
+			break;
+		case OPT_MEM:
+			cfg->mem_size = cli__parse_size(optarg);
+			if (!cfg->mem_size)
+				return fail(err, errlen,
+					    "--mem: '%s' is not a size like "
+					    "256M or 1G", optarg);
+			if (cfg->mem_size < VM_MIN_MEM ||
+			    cfg->mem_size > VM_MAX_MEM)
+				return fail(err, errlen,
+					    "--mem: %s is outside %lluM-%lluG",
+					    optarg, VM_MIN_MEM >> 20,
+					    VM_MAX_MEM >> 30);
+			if (cfg->mem_size & 0xfffff)
+				return fail(err, errlen,
+					    "--mem: %s is not a whole number "
+					    "of MiB", optarg);
+			break;
+		case OPT_KERNEL:
+			cfg->kernel_path = optarg;
+			break;
+		case OPT_APPEND:
+			cfg->append = optarg;
+			break;
+		case OPT_INITRD:
+			cfg->initrd_path = optarg;
+			break;
+		case OPT_X2APIC:
+			cfg->apic_mode = VM_APIC_X2APIC;
+			break;
+		case OPT_XAPIC:
+			cfg->apic_mode = VM_APIC_XAPIC;
+			break;
+		case OPT_STATS:
+			cfg->stats = true;
+			break;
+		case OPT_TIMEOUT:
+			if (!parse_uint(optarg, 1, 7 * 24 * 3600, &n))
+				return fail(err, errlen,
+					    "--timeout: '%s' is not a number "
+					    "of seconds from 1 to 604800",
+					    optarg);
+			cfg->timeout_s = (unsigned)n;
+			break;
+		case OPT_HELP:
+			*action = CLI_HELP;
+			return 0;
+		case ':':
+			return fail(err, errlen, "%s needs a value",
+				    argv[optind - 1]);
+		default:
+			return fail(err, errlen, "unknown option '%s'",
+				    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return fail(err, errlen, "unexpected argument '%s'",
+			    argv[optind]);
+	if (!cfg->kernel_path)
+		return fail(err, errlen, "run: --kernel FILE is required");
+	return 0;
+}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+/*
+ * firmware_tables.c - the MP table and a minimal ACPI set (RSDP, RSDT, FADT,
+ * MADT, an empty DSDT) in the BIOS area, announcing the CPUs and the PM
+ * ports of power.c. No IOAPIC: ipivirt has none.
+ */
+#include <string.h>
+
+#include "apic_virt.h"
+#include "boot_info.h"
+#include "layout.h"
+#include "power.h"
+
+#define MP_FPS_GPA 0xf0000ull
+#define MP_TABLE_GPA 0xf0010ull
+#define ACPI_RSDP_GPA 0xe0000ull
+#define ACPI_RSDT_GPA 0xe0040ull
+#define ACPI_FADT_GPA 0xe0100ull
+#define ACPI_DSDT_GPA 0xe0200ull
+#define ACPI_MADT_GPA 0xe0300ull
+
+static uint8_t checksum(const uint8_t *p, size_t len)
+{
+	uint8_t sum = 0;
+
+	for (size_t i = 0; i < len; i++)
+		sum = (uint8_t)(sum + p[i]);
+	return (uint8_t)(0u - sum);
+}
+
+static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+
+static void write_mp_table(uint8_t *ram, unsigned nr_cpus)
+{
+	uint8_t *fps = ram + MP_FPS_GPA;
+	uint8_t *t = ram + MP_TABLE_GPA;
+	size_t len = 44;
+	uint16_t entries = 0;
+
+	memset(fps, 0, 16);
+	memcpy(fps, "_MP_", 4);
+	put32(fps + 4, (uint32_t)MP_TABLE_GPA);
+	fps[8] = 1;    /* length in 16-byte units */
+	fps[9] = 4;    /* MP spec 1.4 */
+	fps[10] = checksum(fps, 16);
+
+	memset(t, 0, 44);
+	memcpy(t, "PCMP", 4);
+	t[6] = 4;
+	memcpy(t + 8, "IPIVIRT ", 8);
+	memcpy(t + 16, "SMP TEST    ", 12);
+	put32(t + 36, (uint32_t)APIC_DEFAULT_BASE);
+	for (unsigned cpu = 0; cpu < nr_cpus && cpu < 255; cpu++) {
+		uint8_t *e = t + len;
+		memset(e, 0, 20);
+		e[0] = 0;                 /* processor */
+		e[1] = (uint8_t)cpu;      /* APIC ID */
+		e[2] = 0x14;              /* APIC version */
+		e[3] = 1 | (cpu == 0 ? 2 : 0); /* enabled, BSP */
+		put32(e + 4, 0x600);      /* family 6 signature */
+		put32(e + 8, 0x201);      /* FPU, APIC */
+		len += 20;
+		entries++;
+	}
+	memset(t + len, 0, 8);            /* one ISA bus */
+	t[len] = 1;
+	memcpy(t + len + 2, "ISA   ", 6);
+	len += 8;
+	entries++;
+	put16(t + 4, (uint16_t)len);
+	put16(t + 34, entries);
+	t[7] = checksum(t, len);
+}
+
+static void acpi_header(uint8_t *h, const char *sig, uint32_t len, uint8_t rev)
+{
+	memcpy(h, sig, 4);
+	put32(h + 4, len);
+	h[8] = rev;
+	memcpy(h + 10, "IPIVRT", 6);
+	memcpy(h + 16, "IPIVIRT ", 8);
+	put32(h + 24, 1);
+	memcpy(h + 28, "IPIV", 4);
+	put32(h + 32, 1);
+}
+
+static void write_acpi(uint8_t *ram, unsigned nr_cpus)
+{
+	uint8_t *rsdp = ram + ACPI_RSDP_GPA;
+	uint8_t *rsdt = ram + ACPI_RSDT_GPA;
+	uint8_t *fadt = ram + ACPI_FADT_GPA;
+	uint8_t *dsdt = ram + ACPI_DSDT_GPA;
+	uint8_t *madt = ram + ACPI_MADT_GPA;
+	uint32_t madt_len = 44;
+
+	memset(rsdp, 0, 20);
+	memcpy(rsdp, "RSD PTR ", 8);
+	memcpy(rsdp + 9, "IPIVRT", 6);
+	rsdp[15] = 0; /* ACPI 1.0 RSDP */
+	put32(rsdp + 16, (uint32_t)ACPI_RSDT_GPA);
+	rsdp[8] = checksum(rsdp, 20);
+
+	memset(rsdt, 0, 44);
+	acpi_header(rsdt, "RSDT", 44, 1);
+	put32(rsdt + 36, (uint32_t)ACPI_FADT_GPA);
+	put32(rsdt + 40, (uint32_t)ACPI_MADT_GPA);
+	rsdt[9] = checksum(rsdt, 44);
+
+	memset(dsdt, 0, 36);
+	acpi_header(dsdt, "DSDT", 36, 1);
+	dsdt[9] = checksum(dsdt, 36);
+
+	memset(fadt, 0, 116);
+	acpi_header(fadt, "FACP", 116, 1);
+	put32(fadt + 40, (uint32_t)ACPI_DSDT_GPA);
+	put16(fadt + 46, 9);                     /* SCI_INT */
+	put32(fadt + 56, ACPI_PM1A_EVT);
+	put32(fadt + 64, ACPI_PM1A_CNT);
+	put32(fadt + 76, ACPI_PM_TMR);
+	fadt[88] = 4;                            /* PM1_EVT_LEN */
+	fadt[89] = 2;                            /* PM1_CNT_LEN */
+	fadt[91] = 4;                            /* PM_TMR_LEN */
+	put32(fadt + 112, (1u << 0) | (1u << 2)); /* WBINVD, PROC_C1 */
+	fadt[9] = checksum(fadt, 116);
+
+	memset(madt, 0, 0x400);
+	put32(madt + 36, (uint32_t)APIC_DEFAULT_BASE);
+	put32(madt + 40, 0); /* no legacy PICs */
+	for (unsigned cpu = 0; cpu < nr_cpus; cpu++) {
+		uint8_t *e = madt + madt_len;
+		if (cpu < 255) {
+			e[0] = 0; /* processor local APIC */
+			e[1] = 8;
+			e[2] = (uint8_t)cpu; /* processor UID */
+			e[3] = (uint8_t)cpu; /* APIC ID */
+			put32(e + 4, 1);     /* enabled */
+			madt_len += 8;
+		} else {
+			e[0] = 9; /* processor local x2APIC */
+			e[1] = 16;
+			put32(e + 4, cpu);
+			put32(e + 8, 1);
+			put32(e + 12, cpu);
+			madt_len += 16;
+		}
+	}
+	acpi_header(madt, "APIC", madt_len, 3);
+	madt[9] = checksum(madt, madt_len);
+}
+
+void boot_info__write_firmware_tables(uint8_t *ram, unsigned nr_cpus)
+{
+	memset(ram + BIOS_AREA_GPA, 0, BIOS_AREA_END - BIOS_AREA_GPA);
+	write_mp_table(ram, nr_cpus);
+	write_acpi(ram, nr_cpus);
+}

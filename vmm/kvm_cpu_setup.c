@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kvm_cpu_setup.c - CPUID shaping and register state for each entry path.
+ *
+ * This host's KVM emulates guest instructions and cannot run cmpxchg16b or
+ * the XSAVE family (shared/platform.md), so those features are hidden; the
+ * KVM paravirtual leaves are hidden too, because their hypercalls
+ * (vmcall) do not complete here and a guest must not depend on them.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvm_cpu_setup.h"
+#include "layout.h"
+
+#define MAX_CPUID_ENTRIES 256
+
+#define CPUID1_ECX_FMA (1u << 12)
+#define CPUID1_ECX_CX16 (1u << 13)
+#define CPUID1_ECX_X2APIC (1u << 21)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID1_ECX_XSAVE (1u << 26)
+#define CPUID1_ECX_OSXSAVE (1u << 27)
+#define CPUID1_ECX_AVX (1u << 28)
+#define CPUID1_ECX_F16C (1u << 29)
+#define CPUID1_EDX_APIC (1u << 9)
+#define CPUID7_EBX_AVX2 (1u << 5)
+#define CPUID7_EBX_AVX512_MASK 0xdc230000u /* F, DQ, IFMA, PF, ER, CD, BW, VL */
+
+/* The APIC timer input clock the CPUID crystal leaf announces: 1 GHz. */
+#define APIC_BUS_HZ 1000000000u
+
+static struct kvm_cpuid_entry2 *find_leaf(struct kvm_cpuid2 *c, uint32_t fn,
+					  uint32_t index)
+{
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == fn &&
+		    c->entries[i].index == index)
+			return &c->entries[i];
+	return NULL;
+}
+
+static struct kvm_cpuid_entry2 *add_leaf(struct kvm_cpuid2 *c, uint32_t fn)
+{
+	struct kvm_cpuid_entry2 *e = find_leaf(c, fn, 0);
+
+	if (e || c->nent == MAX_CPUID_ENTRIES)
+		return e;
+	e = &c->entries[c->nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = fn;
+	return e;
+}
+
+int kvm_cpu__setup_cpuid(struct vm *vm, int vcpu_fd, unsigned apic_id,
+			 bool x2apic)
+{
+	struct kvm_cpuid2 *c;
+	struct kvm_cpuid_entry2 *e;
+	uint32_t out = 0;
+	int ret = 0;
+
+	c = calloc(1, sizeof(*c) + MAX_CPUID_ENTRIES * sizeof(c->entries[0]));
+	if (!c)
+		return -ENOMEM;
+	c->nent = MAX_CPUID_ENTRIES;
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+		ret = -errno;
+		goto out;
+	}
+
+	/* Drop the KVM PV leaves and XSAVE state enumeration. */
+	for (uint32_t i = 0; i < c->nent; i++) {
+		uint32_t fn = c->entries[i].function;
+		if ((fn >= 0x40000000u && fn < 0x50000000u) || fn == 0xd)
+			continue;
+		c->entries[out++] = c->entries[i];
+	}
+	c->nent = out;
+
+	e = find_leaf(c, 1, 0);
+	if (e) {
+		e->ebx = (e->ebx & 0x00ffffffu) | (apic_id << 24);
+		e->ecx &= ~(CPUID1_ECX_CX16 | CPUID1_ECX_XSAVE |
+			    CPUID1_ECX_OSXSAVE | CPUID1_ECX_AVX |
+			    CPUID1_ECX_FMA | CPUID1_ECX_F16C |
+			    CPUID1_ECX_X2APIC);
+		e->ecx |= CPUID1_ECX_TSC_DEADLINE;
+		if (x2apic)
+			e->ecx |= CPUID1_ECX_X2APIC;
+		e->edx |= CPUID1_EDX_APIC;
+	}
+	e = find_leaf(c, 7, 0);
+	if (e)
+		e->ebx &= ~(CPUID7_EBX_AVX2 | CPUID7_EBX_AVX512_MASK);
+	for (uint32_t i = 0; i < c->nent; i++) {
+		e = &c->entries[i];
+		if (e->function == 0xb || e->function == 0x1f)
+			e->edx = apic_id;
+	}
+
+	/* TSC and APIC timer frequencies: TSC = crystal * EBX / EAX. */
+	if (vm->tsc_khz) {
+		e = find_leaf(c, 0, 0);
+		if (e && e->eax < 0x16)
+			e->eax = 0x16;
+		e = add_leaf(c, 0x15);
+		if (e) {
+			e->eax = 1000000u; /* kHz of the crystal */
+			e->ebx = (uint32_t)vm->tsc_khz;
+			e->ecx = APIC_BUS_HZ;
+			e->edx = 0;
+		}
+		e = add_leaf(c, 0x16);
+		if (e) {
+			e->eax = (uint32_t)(vm->tsc_khz / 1000);
+			e->ebx = e->eax;
+			e->ecx = APIC_BUS_HZ / 1000000u;
+			e->edx = 0;
+		}
+	}
+	if (ioctl(vcpu_fd, KVM_SET_CPUID2, c) < 0)
+		ret = -errno;
+out:
+	free(c);
+	return ret;
+}
+
+static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
+			 bool code64)
+{
+	*s = (struct kvm_segment){
+		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
+		.present = 1, .dpl = 0, .db = code64 ? 0 : 1, .s = 1,
+		.l = code64 ? 1 : 0, .g = 1,
+	};
+}
+
+static int set_entry_regs(int fd, uint64_t entry, uint64_t boot_info)
+{
+	struct kvm_regs regs = {
+		.rip = entry,
+		.rax = 0x2badb002,
+		.rbx = boot_info,
+		.rflags = 0x2,
+	};
+
+	return ioctl(fd, KVM_SET_REGS, &regs) < 0 ? -errno : 0;
+}
+
+int kvm_cpu__enter_64bit(int fd, uint64_t entry, uint64_t boot_info)
+{
+	struct kvm_sregs s;
+
+	if (ioctl(fd, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	flat_segment(&s.cs, BOOT_CS64, 11, true);
+	flat_segment(&s.ds, BOOT_DS, 3, false);
+	s.es = s.fs = s.gs = s.ss = s.ds;
+	s.gdt.base = BOOT_GDT_GPA;
+	s.gdt.limit = 4 * 8 - 1;
+	s.cr0 = 0x80050033; /* PG WP NE ET MP PE */
+	s.cr3 = BOOT_PML4_GPA;
+	s.cr4 = 0x620;      /* OSXMMEXCPT OSFXSR PAE */
+	s.efer = 0xd00;     /* NXE LMA LME */
+	if (ioctl(fd, KVM_SET_SREGS, &s) < 0)
+		return -errno;
+	return set_entry_regs(fd, entry, boot_info);
+}
+
+int kvm_cpu__enter_multiboot(int fd, uint64_t entry, uint64_t boot_info)
+{
+	struct kvm_sregs s;
+
+	if (ioctl(fd, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	flat_segment(&s.cs, BOOT_CS32, 11, false);
+	flat_segment(&s.ds, BOOT_DS, 3, false);
+	s.es = s.fs = s.gs = s.ss = s.ds;
+	s.gdt.base = BOOT_GDT_GPA;
+	s.gdt.limit = 4 * 8 - 1;
+	s.cr0 = 0x11; /* ET PE */
+	s.cr3 = 0;
+	s.cr4 = 0;
+	s.efer = 0;
+	if (ioctl(fd, KVM_SET_SREGS, &s) < 0)
+		return -errno;
+	return set_entry_regs(fd, entry, boot_info);
+}
+
+static void real_segment(struct kvm_segment *s, uint16_t sel, uint8_t type)
+{
+	*s = (struct kvm_segment){
+		.base = (uint64_t)sel << 4, .limit = 0xffff, .selector = sel,
+		.type = type, .present = 1, .s = 1,
+	};
+}
+
+int kvm_cpu__enter_sipi(int fd, uint8_t vector)
+{
+	struct kvm_sregs s;
+	struct kvm_regs regs = { .rflags = 0x2, .rip = 0 };
+
+	if (ioctl(fd, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	real_segment(&s.cs, (uint16_t)(vector << 8), 11);
+	real_segment(&s.ds, 0, 3);
+	s.es = s.fs = s.gs = s.ss = s.ds;
+	s.cr0 = 0x10; /* ET: real mode, caches on */
+	s.cr3 = s.cr4 = 0;
+	s.efer = 0;
+	if (ioctl(fd, KVM_SET_SREGS, &s) < 0)
+		return -errno;
+	return ioctl(fd, KVM_SET_REGS, &regs) < 0 ? -errno : 0;
+}
+
+int kvm_cpu__reset(int fd)
+{
+	struct kvm_vcpu_events ev;
+
+	/* Whatever was queued before INIT is gone after it. */
+	if (ioctl(fd, KVM_GET_VCPU_EVENTS, &ev) == 0) {
+		ev.interrupt.injected = 0;
+		ev.nmi.injected = 0;
+		ev.nmi.pending = 0;
+		ev.exception.injected = 0;
+		ev.flags = 0;
+		(void)ioctl(fd, KVM_SET_VCPU_EVENTS, &ev);
+	}
+	return kvm_cpu__enter_sipi(fd, 0xf0); /* parked; SIPI sets the real start */
+}
+
+uint64_t kvm_cpu__get_rip(int fd)
+{
+	struct kvm_regs regs;
+
+	if (ioctl(fd, KVM_GET_REGS, &regs) < 0)
+		return 0;
+	return regs.rip;
+}

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kvm_vcpu.c - the vCPU thread: run the guest, dispatch its exits to the
+ * buses and the APIC model, inject what the APIC presents, sleep in
+ * userspace while halted, and come out of KVM_RUN when kicked.
+ *
+ * Kick protocol (the IPI hot path: no locks, no event loop):
+ *   sender: make the event visible (APIC IRR / event bits), full fence,
+ *           then look at the target's mode:
+ *             IN_GUEST -> EXITING: set immediate_exit, signal the thread;
+ *             HALTED   -> OUTSIDE: futex wake.
+ *   target: publish IN_GUEST (or HALTED), full fence, then look for events.
+ * Either the target sees the event, or the sender sees the published mode:
+ * no wake-up is lost. immediate_exit covers a signal that lands after the
+ * target looked but before it entered KVM_RUN.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "kvm_cpu_setup.h"
+#include "kvm_vcpu.h"
+
+#define SIG_KICK SIGUSR1
+#define MSR_IA32_TSC 0x10
+
+static void kick_handler(int sig)
+{
+	(void)sig; /* the interrupted KVM_RUN returning -EINTR is the point */
+}
+
+int kvm_vcpu__init_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIG_KICK, &sa, NULL) < 0 ? -errno : 0;
+}
+
+static long futex(_Atomic int *addr, int op, int val)
+{
+	return syscall(SYS_futex, (int *)addr, op, val, NULL, NULL, 0);
+}
+
+void kvm_vcpu__kick(struct vcpu *v)
+{
+	int mode;
+
+	atomic_thread_fence(memory_order_seq_cst);
+	mode = atomic_load(&v->mode);
+	if (mode == VCPU_IN_GUEST) {
+		if (atomic_compare_exchange_strong(&v->mode, &mode,
+						   VCPU_EXITING)) {
+			__atomic_store_n(&v->run->immediate_exit, 1,
+					 __ATOMIC_RELEASE);
+			atomic_fetch_add_explicit(&v->stats.kicks_signal, 1,
+						  memory_order_relaxed);
+			pthread_kill(v->thread, SIG_KICK);
+		}
+	} else if (mode == VCPU_HALTED) {
+		if (atomic_compare_exchange_strong(&v->mode, &mode,
+						   VCPU_OUTSIDE)) {
+			atomic_fetch_add_explicit(&v->stats.kicks_wake, 1,
+						  memory_order_relaxed);
+			futex(&v->mode, FUTEX_WAKE_PRIVATE, 1);
+		}
+	}
+}
+
+/* ---- APIC model callbacks ------------------------------------------------ */
+
+static uint64_t ops_now_ns(void *opaque)
+{
+	(void)opaque;
+	return vm_now_ns();
+}
+
+static uint64_t ops_guest_tsc(void *opaque, unsigned cpu)
+{
+	struct vm *vm = opaque;
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e.index = MSR_IA32_TSC };
+
+	if (cpu >= vm->nr_cpus ||
+	    ioctl(vm->vcpus[cpu]->fd, KVM_GET_MSRS, &m) != 1)
+		return 0;
+	return m.e.data;
+}
+
+static void ops_kick(void *opaque, unsigned cpu)
+{
+	struct vm *vm = opaque;
+
+	if (cpu < vm->nr_cpus && vm->vcpus[cpu])
+		kvm_vcpu__kick(vm->vcpus[cpu]);
+}
+
+static void ops_timer_arm(void *opaque, unsigned cpu, uint64_t deadline_ns)
+{
+	struct vm *vm = opaque;
+	struct itimerspec its = { 0 };
+
+	if (cpu >= vm->nr_cpus)
+		return;
+	/* 0 disarms; any other deadline, even one in the past, fires. */
+	if (deadline_ns) {
+		its.it_value.tv_sec = (time_t)(deadline_ns / 1000000000ull);
+		its.it_value.tv_nsec = (long)(deadline_ns % 1000000000ull);
+	}
+	timerfd_settime(vm->vcpus[cpu]->timer_fd, TFD_TIMER_ABSTIME, &its,
+			NULL);
+}
+
+static int ops_send_ipi(void *opaque, const struct apic_ipi *ipi)
+{
+	struct vm *vm = opaque;
+
+	return apic_ipi_route(vm->apic_router, ipi);
+}
+
+static const struct apic_ops vcpu_apic_ops = {
+	.now_ns = ops_now_ns,
+	.guest_tsc = ops_guest_tsc,
+	.kick = ops_kick,
+	.timer_arm = ops_timer_arm,
+	.send_ipi = ops_send_ipi,
+};
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
+{
+	struct apic_ops ops = vcpu_apic_ops;
+	struct apic_config cfg = {
+		.size = sizeof(cfg),
+		.cpu = id,
+		.apic_id = id,
+		.bsp = id == 0,
+		.x2apic_supported = vm->cfg.apic_mode == VM_APIC_X2APIC,
+		.tsc_khz = vm->tsc_khz,
+		.bus_khz = 1000000,
+	};
+	struct vcpu *v = calloc(1, sizeof(*v));
+	int ret;
+
+	if (!v)
+		return -ENOMEM;
+	v->vm = vm;
+	v->id = id;
+	v->timer_fd = -1;
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+	if (v->fd < 0) {
+		ret = -errno;
+		goto out_free;
+	}
+	v->run = mmap(NULL, vm->vcpu_mmap_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		ret = -errno;
+		goto out_close;
+	}
+	v->timer_fd = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_CLOEXEC | TFD_NONBLOCK);
+	if (v->timer_fd < 0) {
+		ret = -errno;
+		goto out_unmap;
+	}
+	if (!vm->tsc_khz) {
+		ret = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
+		vm->tsc_khz = ret > 0 ? (uint64_t)ret : 0;
+		cfg.tsc_khz = vm->tsc_khz;
+	}
+	ret = kvm_cpu__setup_cpuid(vm, v->fd, id,
+				   vm->cfg.apic_mode == VM_APIC_X2APIC);
+	if (ret)
+		goto out_timer;
+	ops.opaque = vm;
+	v->apic = apic_create(&cfg, &ops);
+	if (!v->apic) {
+		ret = -ENOMEM;
+		goto out_timer;
+	}
+	/* APs wait for INIT/SIPI like real hardware after reset. */
+	v->wait_for_sipi = id != 0;
+	apic_set_wait_for_sipi(v->apic, id != 0);
+	*out = v;
+	return 0;
+
+out_timer:
+	close(v->timer_fd);
+out_unmap:
+	munmap(v->run, v->vm->vcpu_mmap_size);
+out_close:
+	close(v->fd);
+out_free:
+	free(v);
+	return ret;
+}
+
+void kvm_vcpu__destroy(struct vcpu *v)
+{
+	if (!v)
+		return;
+	apic_destroy(v->apic);
+	close(v->timer_fd);
+	munmap(v->run, v->vm->vcpu_mmap_size);
+	close(v->fd);
+	free(v);
+}
+
+/* ---- exits ----------------------------------------------------------------- */
+
+static void crash(struct vcpu *v, const char *what)
+{
+	char report[256];
+
+	snprintf(report, sizeof(report), "vCPU %u: %s at RIP 0x%llx", v->id,
+		 what, (unsigned long long)kvm_cpu__get_rip(v->fd));
+	if (atomic_load(&v->vm->exit_kind) == VM_EXIT_NONE)
+		snprintf(v->vm->crash_report, sizeof(v->vm->crash_report),
+			 "%s", report);
+	vm_request_exit(v->vm, VM_EXIT_CRASH, 0);
+}
+
+static void handle_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool out = run->io.direction == KVM_EXIT_IO_OUT;
+
+	for (uint32_t i = 0; i < run->io.count; i++)
+		bus__access(&v->vm->pio_bus, v->id, run->io.port,
+			    data + i * run->io.size, run->io.size, out);
+}
+
+static void handle_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint64_t addr = run->mmio.phys_addr;
+	unsigned len = run->mmio.len;
+
+	if (len == 0 || len > sizeof(run->mmio.data))
+		return;
+	if (apic_mmio_claims(v->apic, addr)) {
+		uint64_t off = addr - (apic_base_msr(v->apic) & ~0xfffull);
+		if (run->mmio.is_write)
+			apic_mmio_write(v->apic, off, run->mmio.data, len);
+		else
+			apic_mmio_read(v->apic, off, run->mmio.data, len);
+		return;
+	}
+	bus__access(&v->vm->mmio_bus, v->id, addr, run->mmio.data, len,
+		    run->mmio.is_write);
+}
+
+static void handle_msr(struct vcpu *v, bool write)
+{
+	struct kvm_run *run = v->run;
+	int err;
+
+	if (write) {
+		err = apic_msr_write(v->apic, run->msr.index, run->msr.data);
+	} else {
+		uint64_t value = 0;
+		err = apic_msr_read(v->apic, run->msr.index, &value);
+		run->msr.data = value;
+	}
+	run->msr.error = err ? 1 : 0; /* KVM injects #GP */
+}
+
+/* ---- events, injection, halt --------------------------------------------- */
+
+/* Apply NMI / INIT / SIPI (and expire the timer). Owner thread. */
+static void service_events(struct vcpu *v)
+{
+	struct apic_events ev = apic_take_events(v->apic);
+
+	if (ev.mask & APIC_EVENT_INIT) {
+		kvm_cpu__reset(v->fd);
+		v->nmi_pending = false;
+		v->wait_for_sipi = true;
+		/* The reset dropped queued state; nothing to inject. */
+		v->run->request_interrupt_window = 0;
+	}
+	if ((ev.mask & APIC_EVENT_SIPI) && v->wait_for_sipi) {
+		if (kvm_cpu__enter_sipi(v->fd, ev.sipi_vector) == 0)
+			v->wait_for_sipi = false;
+		else
+			crash(v, "could not start after SIPI");
+	}
+	if ((ev.mask & APIC_EVENT_NMI) && !v->wait_for_sipi)
+		v->nmi_pending = true;
+}
+
+static void inject(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	int vector;
+
+	if (v->nmi_pending) {
+		if (ioctl(v->fd, KVM_NMI) == 0)
+			v->stats.nmis++;
+		v->nmi_pending = false;
+	}
+	if (apic_next_interrupt(v->apic) < 0) {
+		run->request_interrupt_window = 0;
+		return;
+	}
+	if (run->ready_for_interrupt_injection && run->if_flag) {
+		vector = apic_ack_interrupt(v->apic);
+		if (vector >= 0) {
+			struct kvm_interrupt irq = { .irq = (uint32_t)vector };
+			if (ioctl(v->fd, KVM_INTERRUPT, &irq) == 0)
+				v->stats.injections++;
+		}
+		run->request_interrupt_window = 0;
+	} else {
+		/* Come back as soon as the guest can take it. */
+		run->request_interrupt_window = 1;
+	}
+}
+
+/* Anything that should end a halt. @if_flag: the guest's IF at the halt. */
+static bool wake_pending(struct vcpu *v, bool if_flag)
+{
+	if (vm_should_stop(v->vm))
+		return true;
+	service_events(v);
+	if (v->wait_for_sipi)
+		return false;
+	return v->nmi_pending || (if_flag && apic_next_interrupt(v->apic) >= 0);
+}
+
+/* Sleep until an interrupt (or SIPI, or stop) is pending. */
+static void halt(struct vcpu *v, bool if_flag)
+{
+	v->stats.halts++;
+	for (;;) {
+		atomic_store(&v->mode, VCPU_HALTED);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (wake_pending(v, if_flag))
+			break;
+		futex(&v->mode, FUTEX_WAIT_PRIVATE, VCPU_HALTED);
+	}
+	atomic_store(&v->mode, VCPU_OUTSIDE);
+}
+
+static void count_exit(struct vcpu *v, uint32_t reason)
+{
+	struct vcpu_stats *s = &v->stats;
+
+	s->exits++;
+	switch (reason) {
+	case KVM_EXIT_IO: s->exit_io++; break;
+	case KVM_EXIT_MMIO: s->exit_mmio++; break;
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR: s->exit_msr++; break;
+	case KVM_EXIT_HLT: s->exit_hlt++; break;
+	case KVM_EXIT_IRQ_WINDOW_OPEN: s->exit_irq_window++; break;
+	case KVM_EXIT_INTR: s->exit_intr++; break;
+	default: s->exit_other++; break;
+	}
+}
+
+static void handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	char what[128];
+
+	count_exit(v, run->exit_reason);
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(v);
+		break;
+	case KVM_EXIT_MMIO:
+		handle_mmio(v);
+		break;
+	case KVM_EXIT_X86_RDMSR:
+		handle_msr(v, false);
+		break;
+	case KVM_EXIT_X86_WRMSR:
+		handle_msr(v, true);
+		break;
+	case KVM_EXIT_HLT:
+		halt(v, run->if_flag);
+		break;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+	case KVM_EXIT_INTR:
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		crash(v, "triple fault (KVM_EXIT_SHUTDOWN)");
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(what, sizeof(what),
+			 "KVM internal error, suberror %u%s",
+			 run->internal.suberror,
+			 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+				 ? " (instruction emulation failed)" : "");
+		crash(v, what);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(what, sizeof(what), "VM entry failed (reason 0x%llx)",
+			 (unsigned long long)run->fail_entry
+				 .hardware_entry_failure_reason);
+		crash(v, what);
+		break;
+	default:
+		snprintf(what, sizeof(what), "unhandled exit reason %u",
+			 run->exit_reason);
+		crash(v, what);
+		break;
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	char name[16];
+	sigset_t set;
+
+	snprintf(name, sizeof(name), "vcpu%u", v->id);
+	pthread_setname_np(pthread_self(), name);
+	sigemptyset(&set);
+	sigaddset(&set, SIG_KICK);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	while (!vm_should_stop(v->vm)) {
+		if (v->wait_for_sipi) {
+			halt(v, false);
+			continue;
+		}
+		atomic_store(&v->mode, VCPU_IN_GUEST);
+		atomic_thread_fence(memory_order_seq_cst);
+		service_events(v);
+		if (v->wait_for_sipi || vm_should_stop(v->vm)) {
+			atomic_store(&v->mode, VCPU_OUTSIDE);
+			continue;
+		}
+		inject(v);
+
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			int err = errno;
+			__atomic_store_n(&v->run->immediate_exit, 0,
+					 __ATOMIC_RELAXED);
+			atomic_store(&v->mode, VCPU_OUTSIDE);
+			if (err == EINTR || err == EAGAIN) {
+				v->stats.exits++;
+				v->stats.exit_intr++;
+				continue;
+			}
+			crash(v, strerror(err));
+			break;
+		}
+		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELAXED);
+		atomic_store(&v->mode, VCPU_OUTSIDE);
+		handle_exit(v);
+	}
+	atomic_store(&v->mode, VCPU_OUTSIDE);
+	return NULL;
+}
+
+int kvm_vcpu__start(struct vcpu *v)
+{
+	int err = pthread_create(&v->thread, NULL, vcpu_thread, v);
+
+	if (err)
+		return -err;
+	v->thread_started = true;
+	return 0;
+}
+
+void kvm_vcpu__join(struct vcpu *v)
+{
+	if (v && v->thread_started) {
+		pthread_join(v->thread, NULL);
+		v->thread_started = false;
+	}
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kvm_vcpu.h - one vCPU: a KVM vCPU fd, its thread, its APIC model, and the
+ * kick / wake protocol that lets any thread make it take an interrupt.
+ */
+#ifndef IPIVIRT_KVM_VCPU_H
+#define IPIVIRT_KVM_VCPU_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "vm.h"
+
+/*
+ * Where the vCPU thread is, for kickers. The kicker's cmpxchg from IN_GUEST
+ * to EXITING makes sure one signal is sent per guest entry; from HALTED to
+ * RUNNABLE, one futex wake per sleep.
+ */
+enum vcpu_mode {
+	VCPU_OUTSIDE = 0, /* in the VMM, will check for work before entry */
+	VCPU_IN_GUEST,    /* in or about to enter KVM_RUN */
+	VCPU_EXITING,     /* kicked out of guest mode */
+	VCPU_HALTED,      /* asleep on the futex */
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_started;
+	struct apic *apic;
+	int timer_fd;                 /* APIC timer, read by the event loop */
+	_Atomic int mode;             /* enum vcpu_mode, also the futex word */
+	bool nmi_pending;             /* owner only */
+	bool wait_for_sipi;           /* owner only */
+	struct vcpu_stats stats;
+};
+
+int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out);
+void kvm_vcpu__destroy(struct vcpu *v);
+int kvm_vcpu__start(struct vcpu *v);
+void kvm_vcpu__join(struct vcpu *v);
+/* Make @v look at its pending events soon (any thread). */
+void kvm_vcpu__kick(struct vcpu *v);
+/* Install the process-wide kick signal handler (once, before threads). */
+int kvm_vcpu__init_signals(void);
+
+#endif

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kvm_vm.c - VM creation. No in-kernel irqchip: the local APIC is ours, so
+ * its page stays unmapped (MMIO exits) and its MSRs are filtered to
+ * userspace (KVM_CAP_X86_USER_SPACE_MSR + KVM_X86_SET_MSR_FILTER).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "apic_virt.h"
+#include "kvm_vm.h"
+
+#define TSS_GPA 0xfffbd000ull
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return saved ? -saved : -EINVAL;
+}
+
+static int need_cap(struct vm *vm, int cap, const char *name, char *err,
+		    size_t errlen)
+{
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, cap) <= 0) {
+		errno = ENOTSUP;
+		return fail(err, errlen, "KVM lacks %s", name);
+	}
+	return 0;
+}
+
+int kvm_vm__open(struct vm *vm, char *err, size_t errlen)
+{
+	int ret, max_vcpus;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0)
+		return fail(err, errlen, "cannot open /dev/kvm: %s",
+			    strerror(errno));
+	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		errno = ENOTSUP;
+		return fail(err, errlen, "unexpected KVM API version");
+	}
+	if ((ret = need_cap(vm, KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT",
+			    err, errlen)) ||
+	    (ret = need_cap(vm, KVM_CAP_X86_USER_SPACE_MSR,
+			    "KVM_CAP_X86_USER_SPACE_MSR", err, errlen)) ||
+	    (ret = need_cap(vm, KVM_CAP_X86_MSR_FILTER,
+			    "KVM_CAP_X86_MSR_FILTER", err, errlen)))
+		return ret;
+	max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (max_vcpus > 0 && vm->cfg.nr_cpus > (unsigned)max_vcpus) {
+		errno = EINVAL;
+		return fail(err, errlen, "KVM supports at most %d vCPUs",
+			    max_vcpus);
+	}
+	ret = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (ret <= 0)
+		return fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE failed");
+	vm->vcpu_mmap_size = (size_t)ret;
+
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return fail(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+	ret = ioctl(vm->vm_fd, KVM_GET_TSC_KHZ, 0);
+	vm->tsc_khz = ret > 0 ? (uint64_t)ret : 0; /* else ask a vCPU */
+	/* Intel needs these for real mode; other backends may refuse them. */
+	(void)ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)TSS_GPA);
+	{
+		uint64_t ident = TSS_GPA + 0x3000;
+		(void)ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident);
+	}
+	return 0;
+}
+
+int kvm_vm__setup_memory(struct vm *vm, char *err, size_t errlen)
+{
+	struct kvm_userspace_memory_region region;
+
+	vm->ram_size = vm->cfg.mem_size;
+	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		vm->ram = NULL;
+		return fail(err, errlen, "cannot allocate %llu MiB of guest "
+			    "memory", (unsigned long long)(vm->ram_size >> 20));
+	}
+	madvise(vm->ram, vm->ram_size, MADV_MERGEABLE);
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->ram_size,
+		.userspace_addr = (uint64_t)(uintptr_t)vm->ram,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return fail(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s",
+			    strerror(errno));
+	return 0;
+}
+
+int kvm_vm__setup_msr_filter(struct vm *vm, char *err, size_t errlen)
+{
+	/* A zero bit denies the access, which with the user-space MSR
+	 * capability turns into an exit to us. KVM copies the bitmaps. */
+	uint8_t deny_x2apic[(MSR_X2APIC_LAST - MSR_X2APIC_FIRST + 1) / 8] = { 0 };
+	uint8_t deny_one[1] = { 0 };
+	struct kvm_msr_filter filter = {
+		.flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
+		.ranges = {
+			{ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			  .nmsrs = MSR_X2APIC_LAST - MSR_X2APIC_FIRST + 1,
+			  .base = MSR_X2APIC_FIRST, .bitmap = deny_x2apic },
+			{ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			  .nmsrs = 1, .base = MSR_IA32_APIC_BASE,
+			  .bitmap = deny_one },
+			{ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			  .nmsrs = 1, .base = MSR_IA32_TSC_DEADLINE,
+			  .bitmap = deny_one },
+		},
+	};
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_X86_USER_SPACE_MSR,
+		.args = { KVM_MSR_EXIT_REASON_FILTER },
+	};
+
+	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		return fail(err, errlen, "enabling user-space MSR exits: %s",
+			    strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &filter) < 0)
+		return fail(err, errlen, "KVM_X86_SET_MSR_FILTER: %s",
+			    strerror(errno));
+	return 0;
+}
+
+void kvm_vm__close(struct vm *vm)
+{
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+	vm->ram = NULL;
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->vm_fd = vm->kvm_fd = -1;
+}

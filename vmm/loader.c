@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/*
+ * loader.c - ELF64, ELF32 and multiboot a.out-kludge images.
+ *
+ * An ELF64 image is entered in 64-bit mode (our fast path); an ELF32 image
+ * needs a multiboot header and is entered as QEMU's -kernel would; an image
+ * that is neither ELF nor carries a multiboot header with the address
+ * fields (flag 16) is refused.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "layout.h"
+#include "loader.h"
+
+#define MULTIBOOT_MAGIC 0x1badb002u
+#define MULTIBOOT_SEARCH 8192u
+#define MULTIBOOT_AOUT_KLUDGE (1u << 16)
+#define PAGE_ALIGN(x) (((x) + 0xfffull) & ~0xfffull)
+
+struct multiboot_header {
+	uint32_t magic, flags, checksum;
+	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr;
+	uint32_t entry_addr;
+};
+
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* The first valid multiboot header in the first 8 KiB, or NULL. */
+static const struct multiboot_header *find_multiboot(const uint8_t *image,
+						     size_t size,
+						     size_t *offset)
+{
+	size_t limit = size < MULTIBOOT_SEARCH ? size : MULTIBOOT_SEARCH;
+
+	for (size_t off = 0; off + 12 <= limit; off += 4) {
+		uint32_t w[3];
+		memcpy(w, image + off, sizeof(w));
+		if (w[0] == MULTIBOOT_MAGIC &&
+		    (uint32_t)(w[0] + w[1] + w[2]) == 0) {
+			*offset = off;
+			return (const struct multiboot_header *)(image + off);
+		}
+	}
+	return NULL;
+}
+
+/* Copy one segment after checking it lies in the file and in RAM. */
+static int load_segment(const uint8_t *image, size_t size, uint8_t *ram,
+			uint64_t ram_size, uint64_t paddr, uint64_t offset,
+			uint64_t filesz, uint64_t memsz, uint64_t *end,
+			char *err, size_t errlen)
+{
+	if (filesz > memsz)
+		return fail(err, errlen, -ENOEXEC,
+			    "segment file size exceeds its memory size");
+	if (offset > size || filesz > size - offset)
+		return fail(err, errlen, -ENOEXEC,
+			    "segment extends past the end of the file");
+	if (paddr < KERNEL_MIN_GPA)
+		return fail(err, errlen, -ENOEXEC,
+			    "segment at 0x%llx is below 1 MiB",
+			    (unsigned long long)paddr);
+	if (paddr > ram_size || memsz > ram_size - paddr)
+		return fail(err, errlen, -E2BIG,
+			    "segment 0x%llx+0x%llx does not fit in %llu MiB "
+			    "of guest memory", (unsigned long long)paddr,
+			    (unsigned long long)memsz,
+			    (unsigned long long)(ram_size >> 20));
+	memcpy(ram + paddr, image + offset, filesz);
+	memset(ram + paddr + filesz, 0, memsz - filesz);
+	if (PAGE_ALIGN(paddr + memsz) > *end)
+		*end = PAGE_ALIGN(paddr + memsz);
+	return 0;
+}
+
+static int load_elf64(const uint8_t *image, size_t size, uint8_t *ram,
+		      uint64_t ram_size, struct loaded_kernel *out, char *err,
+		      size_t errlen)
+{
+	Elf64_Ehdr eh;
+	unsigned loaded = 0;
+	int ret;
+
+	if (size < sizeof(eh))
+		return fail(err, errlen, -ENOEXEC, "truncated ELF64 header");
+	memcpy(&eh, image, sizeof(eh));
+	if (eh.e_machine != EM_X86_64)
+		return fail(err, errlen, -ENOEXEC,
+			    "ELF64 image is not for x86-64 (machine %u)",
+			    eh.e_machine);
+	if (eh.e_type != ET_EXEC)
+		return fail(err, errlen, -ENOEXEC,
+			    "ELF64 image is not an executable");
+	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
+	    eh.e_phoff > size ||
+	    (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > size - eh.e_phoff)
+		return fail(err, errlen, -ENOEXEC,
+			    "bad ELF64 program header table");
+
+	out->end = 0;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		memcpy(&ph, image + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		ret = load_segment(image, size, ram, ram_size, ph.p_paddr,
+				   ph.p_offset, ph.p_filesz, ph.p_memsz,
+				   &out->end, err, errlen);
+		if (ret)
+			return ret;
+		loaded++;
+	}
+	if (!loaded)
+		return fail(err, errlen, -ENOEXEC,
+			    "ELF64 image has no loadable segment");
+	out->mode = LOADER_ENTRY_64BIT;
+	out->entry = eh.e_entry;
+	return 0;
+}
+
+static int load_elf32(const uint8_t *image, size_t size, uint8_t *ram,
+		      uint64_t ram_size, struct loaded_kernel *out, char *err,
+		      size_t errlen)
+{
+	Elf32_Ehdr eh;
+	unsigned loaded = 0;
+	int ret;
+
+	if (size < sizeof(eh))
+		return fail(err, errlen, -ENOEXEC, "truncated ELF32 header");
+	memcpy(&eh, image, sizeof(eh));
+	if (eh.e_machine != EM_386 && eh.e_machine != EM_X86_64)
+		return fail(err, errlen, -ENOEXEC,
+			    "ELF32 image is not for x86 (machine %u)",
+			    eh.e_machine);
+	if (eh.e_phentsize != sizeof(Elf32_Phdr) || eh.e_phnum == 0 ||
+	    eh.e_phoff > size ||
+	    (uint64_t)eh.e_phnum * sizeof(Elf32_Phdr) > size - eh.e_phoff)
+		return fail(err, errlen, -ENOEXEC,
+			    "bad ELF32 program header table");
+	out->end = 0;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf32_Phdr ph;
+		memcpy(&ph, image + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		ret = load_segment(image, size, ram, ram_size, ph.p_paddr,
+				   ph.p_offset, ph.p_filesz, ph.p_memsz,
+				   &out->end, err, errlen);
+		if (ret)
+			return ret;
+		loaded++;
+	}
+	if (!loaded)
+		return fail(err, errlen, -ENOEXEC,
+			    "ELF32 image has no loadable segment");
+	out->mode = LOADER_ENTRY_MULTIBOOT;
+	out->entry = eh.e_entry;
+	return 0;
+}
+
+/* The a.out kludge: the header itself says where the image goes. */
+static int load_aout_kludge(const uint8_t *image, size_t size, uint8_t *ram,
+			    uint64_t ram_size, const struct multiboot_header *mb,
+			    size_t mb_off, struct loaded_kernel *out,
+			    char *err, size_t errlen)
+{
+	uint64_t file_off, load_end, bss_end, filesz, memsz;
+
+	if (mb_off + sizeof(*mb) > size)
+		return fail(err, errlen, -ENOEXEC,
+			    "truncated multiboot header");
+	if (mb->header_addr < mb->load_addr ||
+	    mb->header_addr - mb->load_addr > mb_off)
+		return fail(err, errlen, -ENOEXEC,
+			    "multiboot header_addr/load_addr inconsistent");
+	file_off = mb_off - (mb->header_addr - mb->load_addr);
+	load_end = mb->load_end_addr ? mb->load_end_addr
+				     : mb->load_addr + (size - file_off);
+	bss_end = mb->bss_end_addr ? mb->bss_end_addr : load_end;
+	if (load_end < mb->load_addr || bss_end < load_end)
+		return fail(err, errlen, -ENOEXEC,
+			    "multiboot load/bss end addresses out of order");
+	filesz = load_end - mb->load_addr;
+	memsz = bss_end - mb->load_addr;
+	out->end = 0;
+	out->mode = LOADER_ENTRY_MULTIBOOT;
+	out->entry = mb->entry_addr;
+	return load_segment(image, size, ram, ram_size, mb->load_addr,
+			    file_off, filesz, memsz, &out->end, err, errlen);
+}
+
+int loader__load_image(const uint8_t *image, size_t size, uint8_t *ram,
+		       uint64_t ram_size, struct loaded_kernel *out,
+		       char *err, size_t errlen)
+{
+	const struct multiboot_header *mb;
+	size_t mb_off = 0;
+	int ret;
+
+	if (size < 4)
+		return fail(err, errlen, -ENOEXEC, "image is too small");
+	mb = find_multiboot(image, size, &mb_off);
+
+	if (memcmp(image, ELFMAG, SELFMAG) == 0 && size > EI_CLASS) {
+		if (image[EI_DATA] != ELFDATA2LSB)
+			return fail(err, errlen, -ENOEXEC,
+				    "ELF image is not little-endian");
+		if (image[EI_CLASS] == ELFCLASS64)
+			ret = load_elf64(image, size, ram, ram_size, out, err,
+					 errlen);
+		else if (image[EI_CLASS] == ELFCLASS32 && mb)
+			ret = load_elf32(image, size, ram, ram_size, out, err,
+					 errlen);
+		else if (image[EI_CLASS] == ELFCLASS32)
+			return fail(err, errlen, -ENOEXEC,
+				    "ELF32 image without a multiboot header");
+		else
+			return fail(err, errlen, -ENOEXEC,
+				    "unknown ELF class %u", image[EI_CLASS]);
+	} else if (mb && (mb->flags & MULTIBOOT_AOUT_KLUDGE)) {
+		ret = load_aout_kludge(image, size, ram, ram_size, mb, mb_off,
+				       out, err, errlen);
+	} else {
+		return fail(err, errlen, -ENOEXEC,
+			    "not an ELF or multiboot kernel image");
+	}
+	if (ret)
+		return ret;
+	if (out->entry < KERNEL_MIN_GPA || out->entry >= out->end) {
+		/* ELF64 kernels may be linked high and entered through paddr;
+		 * we only support identity-linked entries. */
+		return fail(err, errlen, -ENOEXEC,
+			    "entry point 0x%llx is outside the loaded image",
+			    (unsigned long long)out->entry);
+	}
+	return 0;
+}
+
+uint8_t *loader__read_file(const char *path, size_t *size, size_t max_size,
+			   char *err, size_t errlen)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t done = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fail(err, errlen, 0, "cannot open %s: %s", path,
+		     strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fail(err, errlen, 0, "%s is not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if ((uint64_t)st.st_size > max_size) {
+		fail(err, errlen, 0, "%s is too large (%lld bytes)", path,
+		     (long long)st.st_size);
+		close(fd);
+		return NULL;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf) {
+		fail(err, errlen, 0, "out of memory reading %s", path);
+		close(fd);
+		return NULL;
+	}
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
+		if (n <= 0) {
+			fail(err, errlen, 0, "cannot read %s", path);
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		done += (size_t)n;
+	}
+	close(fd);
+	*size = done;
+	return buf;
+}

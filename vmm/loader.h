@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loader.h - put a kernel image into guest memory and say how to enter it.
+ * Every malformed image is refused with a message naming the problem.
+ */
+#ifndef IPIVIRT_LOADER_H
+#define IPIVIRT_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum loader_entry_mode {
+	LOADER_ENTRY_64BIT,     /* ELF64: long mode, multiboot registers */
+	LOADER_ENTRY_MULTIBOOT, /* 32-bit protected mode, EAX/EBX multiboot */
+};
+
+struct loaded_kernel {
+	enum loader_entry_mode mode;
+	uint64_t entry;
+	uint64_t end; /* first byte after the image, page aligned */
+};
+
+/*
+ * loader__load_image() - parse @image (@size bytes) and copy it into @ram.
+ * @ram, @ram_size: guest memory.
+ * @out:  entry point and mode.
+ * @err:  a one-line reason on failure.
+ * Return: 0 or a negative errno (-ENOEXEC for a malformed or unknown image,
+ * -E2BIG when it does not fit in guest memory).
+ */
+int loader__load_image(const uint8_t *image, size_t size, uint8_t *ram,
+		       uint64_t ram_size, struct loaded_kernel *out,
+		       char *err, size_t errlen);
+
+/* Read a whole file; NULL with @err set on failure. */
+uint8_t *loader__read_file(const char *path, size_t *size, size_t max_size,
+			   char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+/* power.c - debug exit, ACPI power-off and reset ports. */
+#include <string.h>
+
+#include "power.h"
+
+#define PM1_SLP_EN (1u << 13)
+#define PM1_SLP_TYP(v) (((v) >> 10) & 7u)
+#define PM_TIMER_HZ 3579545ull
+
+static void debug_exit_access(void *opaque, unsigned cpu, uint64_t addr,
+			      void *data, unsigned len, bool is_write)
+{
+	struct vm *vm = opaque;
+	uint32_t v = 0;
+
+	(void)cpu;
+	(void)addr;
+	if (!is_write) {
+		memset(data, 0xff, len);
+		return;
+	}
+	memcpy(&v, data, len < 4 ? len : 4);
+	vm_request_exit(vm, VM_EXIT_DEBUG_PORT, (int)((v << 1) | 1));
+}
+
+/*
+ * PM1a: status/enable words read as zero, the control word keeps SCI_EN set
+ * (ACPI mode, as a guest expects once it owns the tables), and SLP_EN with
+ * our S5 type (0, the _S5 value QEMU's DSDT gives) powers off. The PM timer
+ * lets a guest calibrate against a known clock.
+ */
+static void acpi_pm_access(void *opaque, unsigned cpu, uint64_t addr,
+			   void *data, unsigned len, bool is_write)
+{
+	struct vm *vm = opaque;
+	uint32_t v = 0;
+
+	(void)cpu;
+	if (!is_write) {
+		memset(data, 0, len);
+		if (addr == 4) {
+			v = 1; /* SCI_EN */
+		} else if (addr == 8) {
+			v = (uint32_t)((vm_now_ns() - vm->start_ns) *
+				       PM_TIMER_HZ / 1000000000ull) & 0xffffff;
+		}
+		memcpy(data, &v, len < 4 ? len : 4);
+		return;
+	}
+	memcpy(&v, data, len < 4 ? len : 4);
+	if (addr == 4 && (v & PM1_SLP_EN) && PM1_SLP_TYP(v) == 0)
+		vm_request_exit(vm, VM_EXIT_POWEROFF, 0);
+}
+
+static void reset_access(void *opaque, unsigned cpu, uint64_t addr,
+			 void *data, unsigned len, bool is_write)
+{
+	struct vm *vm = opaque;
+	uint8_t v = *(uint8_t *)data;
+
+	(void)cpu;
+	(void)addr;
+	if (!is_write) {
+		memset(data, 0, len);
+		return;
+	}
+	if (v & 0x04) /* RST_CPU */
+		vm_request_exit(vm, VM_EXIT_RESET, 0);
+}
+
+int power__register(struct vm *vm)
+{
+	int err;
+
+	err = bus__register(&vm->pio_bus, DEBUG_EXIT_PORT, 4,
+			    debug_exit_access, vm, "debug-exit");
+	if (!err)
+		err = bus__register(&vm->pio_bus, ACPI_PM_BASE, 12,
+				    acpi_pm_access, vm, "acpi-pm");
+	if (!err)
+		err = bus__register(&vm->pio_bus, RESET_CONTROL_PORT, 1,
+				    reset_access, vm, "reset");
+	return err;
+}

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+/* stats.c - print what each vCPU did, and the per-IPI ratios. */
+#include <inttypes.h>
+
+#include "kvm_vcpu.h"
+#include "stats.h"
+
+void stats__print(struct vm *vm, FILE *out)
+{
+	uint64_t total_exits = 0, total_sent = 0, total_recv = 0;
+	uint64_t messages = 0, deliveries = 0;
+	double seconds = (double)(vm_now_ns() - vm->start_ns) / 1e9;
+
+	fprintf(out, "ipivirt stats: %u vCPUs, %.3f s\n", vm->nr_cpus,
+		seconds);
+	fprintf(out, "%-5s %10s %9s %9s %9s %9s %9s %9s %9s %9s %9s %9s "
+		     "%9s %6s\n",
+		"vcpu", "exits", "io", "mmio", "msr", "hlt", "irqwin", "intr",
+		"ipi-sent", "ipi-recv", "kick-sig", "kick-wake", "injected",
+		"nmi");
+	for (unsigned i = 0; i < vm->nr_cpus; i++) {
+		const struct vcpu_stats *s = &vm->vcpus[i]->stats;
+		uint64_t sent, recv;
+
+		apic_ipi_cpu_counts(vm->apic_router, i, &sent, &recv);
+		total_exits += s->exits;
+		total_sent += sent;
+		total_recv += recv;
+		fprintf(out, "%-5u %10" PRIu64 " %9" PRIu64 " %9" PRIu64
+			     " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
+			     " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
+			     " %9" PRIu64 " %6" PRIu64 "\n",
+			i, s->exits, s->exit_io, s->exit_mmio, s->exit_msr,
+			s->exit_hlt, s->exit_irq_window, s->exit_intr, sent,
+			recv, atomic_load(&s->kicks_signal),
+			atomic_load(&s->kicks_wake), s->injections, s->nmis);
+	}
+	apic_ipi_counts(vm->apic_router, &messages, &deliveries);
+	fprintf(out, "total: exits=%" PRIu64 " ipi-messages=%" PRIu64
+		     " ipi-deliveries=%" PRIu64, total_exits, messages,
+		deliveries);
+	if (deliveries)
+		fprintf(out, " exits/ipi=%.2f ipi/s=%.0f",
+			(double)total_exits / (double)deliveries,
+			seconds > 0 ? (double)deliveries / seconds : 0.0);
+	fputc('\n', out);
+	(void)total_sent;
+	(void)total_recv;
+}

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef IPIVIRT_VERSION_H
+#define IPIVIRT_VERSION_H
+
+#define IPIVIRT_VERSION_MAJOR 0
+#define IPIVIRT_VERSION_MINOR 1
+#define IPIVIRT_VERSION_PATCH 0
+#define IPIVIRT_VERSION_STRING "0.1.0"
+
+#endif

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vm.c - build a VM from its configuration, run it, take it apart.
+ * Order matters: KVM and memory first, then the interrupt models (so vCPUs
+ * can attach their APICs), the devices, the kernel and its boot data.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot_info.h"
+#include "event_loop.h"
+#include "fw_cfg.h"
+#include "kvm_cpu_setup.h"
+#include "kvm_vcpu.h"
+#include "kvm_vm.h"
+#include "layout.h"
+#include "loader.h"
+#include "power.h"
+#include "uart.h"
+
+#define MAX_IMAGE_SIZE (1ull << 30)
+
+uint64_t vm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa > vm->ram_size || len > vm->ram_size - gpa)
+		return NULL;
+	return vm->ram + gpa;
+}
+
+int vm_write_guest(struct vm *vm, uint64_t gpa, const void *src, size_t len)
+{
+	void *dst = vm_gpa_to_hva(vm, gpa, len);
+
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+int vm_read_guest(struct vm *vm, uint64_t gpa, void *dst, size_t len)
+{
+	const void *src = vm_gpa_to_hva(vm, gpa, len);
+
+	if (!src)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+bool vm_should_stop(const struct vm *vm)
+{
+	return atomic_load_explicit(&vm->stopping, memory_order_acquire);
+}
+
+void vm_request_exit(struct vm *vm, enum vm_exit_kind kind, int code)
+{
+	int none = VM_EXIT_NONE;
+
+	if (atomic_compare_exchange_strong(&vm->exit_kind, &none, (int)kind))
+		atomic_store(&vm->exit_code, code);
+	atomic_store_explicit(&vm->stopping, true, memory_order_release);
+	for (unsigned i = 0; i < vm->nr_cpus; i++)
+		if (vm->vcpus[i])
+			kvm_vcpu__kick(vm->vcpus[i]);
+	event_loop__notify(vm->loop);
+}
+
+/* Put the kernel, the initrd and the boot data in guest memory. */
+static int load_guest(struct vm *vm, char *err, size_t errlen)
+{
+	struct loaded_kernel k;
+	struct boot_module initrd, *initrd_p = NULL;
+	uint8_t *image;
+	size_t size;
+	char cmdline[BOOT_CMDLINE_MAX];
+	int ret;
+
+	image = loader__read_file(vm->cfg.kernel_path, &size, MAX_IMAGE_SIZE,
+				  err, errlen);
+	if (!image)
+		return -ENOENT;
+	ret = loader__load_image(image, size, vm->ram, vm->ram_size, &k, err,
+				 errlen);
+	free(image);
+	if (ret)
+		return ret;
+
+	if (vm->cfg.initrd_path) {
+		image = loader__read_file(vm->cfg.initrd_path, &size,
+					  MAX_IMAGE_SIZE, err, errlen);
+		if (!image)
+			return -ENOENT;
+		if (size > vm->ram_size || k.end > vm->ram_size - size) {
+			snprintf(err, errlen, "initrd %s (%zu bytes) does not "
+				 "fit in guest memory after the kernel",
+				 vm->cfg.initrd_path, size);
+			free(image);
+			return -E2BIG;
+		}
+		memcpy(vm->ram + k.end, image, size);
+		initrd = (struct boot_module){ k.end, k.end + size };
+		initrd_p = &initrd;
+		free(image);
+	}
+
+	ret = snprintf(cmdline, sizeof(cmdline), "%s%s%s", vm->cfg.kernel_path,
+		       vm->cfg.append ? " " : "",
+		       vm->cfg.append ? vm->cfg.append : "");
+	if (ret < 0 || (size_t)ret >= sizeof(cmdline)) {
+		snprintf(err, errlen, "command line longer than %llu bytes",
+			 (unsigned long long)BOOT_CMDLINE_MAX - 1);
+		return -E2BIG;
+	}
+	vm->boot_info_gpa = boot_info__write_multiboot(vm->ram, vm->ram_size,
+						       cmdline, initrd_p);
+	boot_info__write_long_mode_tables(vm->ram);
+	boot_info__write_firmware_tables(vm->ram, vm->nr_cpus);
+	vm->entry = k.entry;
+	vm->entry_64bit = k.mode == LOADER_ENTRY_64BIT;
+	return 0;
+}
+
+static int setup_devices(struct vm *vm, char *err, size_t errlen)
+{
+	int ret;
+
+	bus__init(&vm->pio_bus, "pio");
+	bus__init(&vm->mmio_bus, "mmio");
+	vm->uart = uart__create(STDOUT_FILENO);
+	vm->fw_cfg = fw_cfg__create(vm->ram_size, (uint16_t)vm->nr_cpus);
+	if (!vm->uart || !vm->fw_cfg) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = uart__register(vm->uart, &vm->pio_bus, UART_COM1_BASE);
+	if (!ret)
+		ret = fw_cfg__register(vm->fw_cfg, &vm->pio_bus);
+	if (!ret)
+		ret = power__register(vm);
+	if (ret)
+		snprintf(err, errlen, "device registration failed: %s",
+			 strerror(-ret));
+	return ret;
+}
+
+static int setup_interrupts(struct vm *vm, char *err, size_t errlen)
+{
+	vm->virqs = virq_table_create(4096);
+	vm->apic_bus = apic_bus_create(vm->nr_cpus);
+	if (!vm->virqs || !vm->apic_bus) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	vm->apic_router = apic_ipi_router_create(vm->virqs, vm->apic_bus);
+	if (!vm->apic_router) {
+		snprintf(err, errlen, "cannot create the APIC IPI domain");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
+	       size_t errlen)
+{
+	int ret;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->cfg = *cfg;
+	vm->nr_cpus = cfg->nr_cpus;
+	vm->start_ns = vm_now_ns();
+
+	ret = kvm_vm__open(vm, err, errlen);
+	if (!ret)
+		ret = kvm_vm__setup_memory(vm, err, errlen);
+	if (!ret)
+		ret = kvm_vm__setup_msr_filter(vm, err, errlen);
+	if (ret)
+		return ret;
+	ret = setup_interrupts(vm, err, errlen);
+	if (ret)
+		return ret;
+	for (unsigned i = 0; i < vm->nr_cpus; i++) {
+		ret = kvm_vcpu__create(vm, i, &vm->vcpus[i]);
+		if (ret) {
+			snprintf(err, errlen, "cannot create vCPU %u: %s", i,
+				 strerror(-ret));
+			return ret;
+		}
+		apic_bus_attach(vm->apic_bus, vm->vcpus[i]->apic);
+	}
+	ret = setup_devices(vm, err, errlen);
+	if (ret)
+		return ret;
+	ret = load_guest(vm, err, errlen);
+	if (ret)
+		return ret;
+	vm->loop = event_loop__create(vm, err, errlen);
+	return vm->loop ? 0 : -ENOMEM;
+}
+
+void vm__destroy(struct vm *vm)
+{
+	event_loop__destroy(vm->loop);
+	vm->loop = NULL;
+	for (unsigned i = 0; i < vm->nr_cpus; i++) {
+		kvm_vcpu__destroy(vm->vcpus[i]);
+		vm->vcpus[i] = NULL;
+	}
+	apic_ipi_router_destroy(vm->apic_router);
+	apic_bus_destroy(vm->apic_bus);
+	virq_table_destroy(vm->virqs);
+	uart__destroy(vm->uart);
+	fw_cfg__destroy(vm->fw_cfg);
+	kvm_vm__close(vm);
+}
+
+int vm__run(struct vm *vm, char *err, size_t errlen)
+{
+	struct vcpu *bsp = vm->vcpus[0];
+	unsigned started = 0;
+	int ret;
+
+	ret = vm->entry_64bit
+		      ? kvm_cpu__enter_64bit(bsp->fd, vm->entry,
+					     vm->boot_info_gpa)
+		      : kvm_cpu__enter_multiboot(bsp->fd, vm->entry,
+						 vm->boot_info_gpa);
+	if (ret) {
+		snprintf(err, errlen, "cannot set the boot CPU state: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	for (; started < vm->nr_cpus; started++) {
+		ret = kvm_vcpu__start(vm->vcpus[started]);
+		if (ret) {
+			snprintf(err, errlen, "cannot start vCPU %u: %s",
+				 started, strerror(-ret));
+			vm_request_exit(vm, VM_EXIT_CRASH, 0);
+			break;
+		}
+	}
+	if (!ret)
+		event_loop__run(vm->loop);
+	for (unsigned i = 0; i < started; i++)
+		kvm_vcpu__join(vm->vcpus[i]);
+	uart__flush(vm->uart);
+	return ret;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vm.h - one virtual machine: guest RAM, vCPUs, buses, devices and the
+ * interrupt controller models, wired together. The KVM specifics live in
+ * kvm_*.c; this header stays free of <linux/kvm.h> so devices and loaders
+ * can include it.
+ */
+#ifndef IPIVIRT_VM_H
+#define IPIVIRT_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "apic_ipi.h"
+#include "apic_virt.h"
+#include "bus.h"
+#include "cpumask.h"
+#include "ipi_domain.h"
+
+#define VM_MIN_MEM (16ull << 20)
+#define VM_MAX_MEM (3ull << 30) /* stay below the 32-bit MMIO hole */
+#define VM_DEFAULT_MEM (256ull << 20)
+
+enum vm_apic_mode { VM_APIC_X2APIC, VM_APIC_XAPIC };
+
+/* Why a run ended; decides ipivirt's exit status. */
+enum vm_exit_kind {
+	VM_EXIT_NONE = 0,
+	VM_EXIT_POWEROFF,   /* ACPI S5: status 0 */
+	VM_EXIT_DEBUG_PORT, /* isa-debug-exit: (v << 1) | 1 */
+	VM_EXIT_RESET,      /* guest asked for a reset: status 0 */
+	VM_EXIT_TIMEOUT,    /* --timeout ran out */
+	VM_EXIT_SIGNAL,     /* SIGINT / SIGTERM */
+	VM_EXIT_CRASH,      /* triple fault, emulation failure, KVM error */
+};
+
+/* Per-vCPU counters for --stats, bumped by the owner thread except kicks. */
+struct vcpu_stats {
+	uint64_t exits;
+	uint64_t exit_io, exit_mmio, exit_msr, exit_hlt, exit_irq_window,
+		exit_intr, exit_other;
+	uint64_t injections;
+	uint64_t nmis;
+	uint64_t halts;
+	_Atomic uint64_t kicks_signal; /* sent to this vCPU by others */
+	_Atomic uint64_t kicks_wake;
+};
+
+struct vcpu;
+struct event_loop;
+struct uart;
+struct fw_cfg;
+
+struct vm_config {
+	unsigned nr_cpus;
+	uint64_t mem_size;
+	const char *kernel_path;
+	const char *initrd_path;
+	const char *append;
+	enum vm_apic_mode apic_mode;
+	bool stats;
+	unsigned timeout_s; /* 0: none */
+};
+
+struct vm {
+	struct vm_config cfg;
+	int kvm_fd, vm_fd;
+	size_t vcpu_mmap_size;
+	uint8_t *ram;
+	uint64_t ram_size;
+	uint64_t tsc_khz;
+
+	struct bus pio_bus, mmio_bus;
+	struct uart *uart;
+	struct fw_cfg *fw_cfg;
+
+	struct virq_table *virqs;
+	struct apic_bus *apic_bus;
+	struct apic_ipi_router *apic_router;
+
+	struct vcpu *vcpus[IPIVIRT_MAX_CPUS];
+	unsigned nr_cpus;
+
+	/* Boot state handed to the BSP. */
+	uint64_t entry;
+	bool entry_64bit;
+	uint64_t boot_info_gpa;
+
+	struct event_loop *loop;
+	_Atomic int exit_kind;   /* enum vm_exit_kind, first writer wins */
+	_Atomic int exit_code;
+	char crash_report[256];
+	_Atomic bool stopping;
+	uint64_t start_ns;
+};
+
+/* Guest memory helpers: NULL / -EFAULT outside RAM. */
+void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+int vm_write_guest(struct vm *vm, uint64_t gpa, const void *src, size_t len);
+int vm_read_guest(struct vm *vm, uint64_t gpa, void *dst, size_t len);
+
+/*
+ * vm_request_exit() - end the run (any thread). The first reason wins;
+ * later calls only make sure everyone is stopping.
+ */
+void vm_request_exit(struct vm *vm, enum vm_exit_kind kind, int code);
+bool vm_should_stop(const struct vm *vm);
+
+uint64_t vm_now_ns(void);
+
+/* Build the VM of @cfg: KVM, memory, models, devices, kernel. */
+int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
+	       size_t errlen);
+/* Start every vCPU and run the event loop until the guest ends. */
+int vm__run(struct vm *vm, char *err, size_t errlen);
+void vm__destroy(struct vm *vm);
+
+#endif
