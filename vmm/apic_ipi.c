@@ -140,11 +140,7 @@ void apic_ipi_router_destroy(struct apic_ipi_router *r)
 {
 	if (!r)
 		return;
-	for (unsigned h = 0; h < APIC_HWIRQ_SPACE; h++) {
-		unsigned virq = atomic_load(&r->virq_of[h]);
-		if (virq)
-			ipi_destroy(r->tbl, virq);
-	}
+	/* Frees the guest virqs and any the host reserved. */
 	irq_domain_destroy(r->ipi_domain);
 	irq_domain_destroy(r->vector_domain);
 	pthread_mutex_destroy(&r->lock);

@@ -15,10 +15,22 @@
  *    event bits) and then calls ops->kick().
  *  - apic_bus_route() may run on any thread: it reads only the published
  *    (atomic) ID/LDR/DFR/enable state of each APIC.
+ *  - apic_timer_fire(), apic_wait_for_sipi(), apic_x2apic_enabled(),
+ *    apic_id(), apic_cpu() and apic_arb_priority() may run on any thread.
+ *  - Interrupts the owner raises on itself (timer expiry, APIC error) do not
+ *    call ops->kick(): the owner must look at apic_next_interrupt() after
+ *    any register access, apic_take_events() or apic_timer_poll(), before
+ *    it re-enters the guest. IPIs, self-IPIs included, go through
+ *    ops->send_ipi() and apic_deliver(), which kicks.
  *
  * Error convention: 0 or a negative errno. -EINVAL from an MSR access means
- * "inject #GP into the guest"; MMIO accesses never fail (reserved registers
- * read as zero and ignore writes, as on hardware, and set no ESR bit).
+ * "inject #GP into the guest", -ENOENT "not an MSR of this model". MMIO
+ * accesses never fail: reserved registers read as zero and ignore writes,
+ * as on hardware, and set ESR bit 7 "illegal register address" (SDM table
+ * 10-5); the model has no other way to report them.
+ *
+ * The ICR delivery-status bit always reads idle: a send is synchronous, the
+ * message is in its targets' IRR/event words when ops->send_ipi() returns.
  */
 #ifndef IPIVIRT_APIC_VIRT_H
 #define IPIVIRT_APIC_VIRT_H
@@ -109,7 +121,8 @@ struct apic_ipi {
 #define APIC_EVENT_NMI (1u << 0)
 #define APIC_EVENT_INIT (1u << 1)
 #define APIC_EVENT_SIPI (1u << 2) /* vector in apic_events.sipi_vector */
-#define APIC_EVENT_TIMER (1u << 3) /* internal: host timer fired */
+#define APIC_EVENT_TIMER (1u << 3) /* internal: host timer fired; never
+					    returned by apic_take_events() */
 
 struct apic_events {
 	unsigned mask;        /* APIC_EVENT_* */
@@ -148,6 +161,10 @@ struct apic_ops {
  * @x2apic_supported: whether the guest may set IA32_APIC_BASE.EXTD.
  * @tsc_khz:    guest TSC frequency, to turn TSC deadlines into time.
  * @bus_khz:    the APIC timer input clock before the divider (e.g. 1000000).
+ *
+ * apic_create() wants @cpu < IPIVIRT_MAX_CPUS, @tsc_khz and @bus_khz in
+ * 1..10^9 and every struct apic_ops callback set; it returns NULL with
+ * errno EINVAL otherwise (ENOMEM when out of memory).
  */
 struct apic_config {
 	size_t size;
@@ -165,7 +182,13 @@ struct apic;
 struct apic *apic_create(const struct apic_config *cfg,
 			 const struct apic_ops *ops);
 void apic_destroy(struct apic *apic);
-/* Power-on / INIT reset: registers to their reset values; keeps APIC ID. */
+/*
+ * Power-on / INIT reset: registers to their reset values.
+ * RESET (@init_only false): xAPIC mode at APIC_DEFAULT_BASE, APIC ID back
+ * to the config's, pending events dropped, APs (not the BSP) wait for SIPI.
+ * INIT (@init_only true): mode, base and current APIC ID kept, pending
+ * events dropped, and the APIC waits for SIPI, the BSP too (SDM 10.4.7.3).
+ */
 void apic_reset(struct apic *apic, bool init_only);
 
 /* Guest register access. @offset is within the 4 KiB page. @len 1, 2, 4 or 8. */
@@ -178,7 +201,10 @@ bool apic_mmio_claims(const struct apic *apic, uint64_t gpa);
 uint64_t apic_base_msr(const struct apic *apic);
 bool apic_x2apic_enabled(const struct apic *apic);
 
-/* MSR access (IA32_APIC_BASE, IA32_TSC_DEADLINE, 0x800-0x8ff). -EINVAL: #GP. */
+/*
+ * MSR access (IA32_APIC_BASE, IA32_TSC_DEADLINE, 0x800-0x8ff).
+ * -EINVAL: #GP. -ENOENT: @msr is none of these (not the model's).
+ */
 int apic_msr_read(struct apic *apic, uint32_t msr, uint64_t *value);
 int apic_msr_write(struct apic *apic, uint32_t msr, uint64_t value);
 
@@ -192,7 +218,11 @@ int apic_msr_write(struct apic *apic, uint32_t msr, uint64_t value);
 int apic_next_interrupt(struct apic *apic);
 int apic_ack_interrupt(struct apic *apic);
 
-/* Consume NMI / INIT / SIPI events (owner thread). Runs the timer too. */
+/*
+ * Consume NMI / INIT / SIPI events (owner thread). Runs the timer too.
+ * INIT is applied here (registers to their INIT state, wait-for-SIPI); the
+ * caller resets the vCPU. Handle INIT first, then SIPI, then NMI.
+ */
 struct apic_events apic_take_events(struct apic *apic);
 
 /*
@@ -237,14 +267,15 @@ unsigned apic_bus_nr_cpus(const struct apic_bus *bus);
  * @ipi:  the message (shorthand, destination, mode, source).
  * @mask: out: target vCPU indices. For lowest-priority delivery exactly one
  *        CPU (lowest arbitration priority among the matches, ties broken
- *        round-robin or by lowest index) or none.
+ *        by lowest index) or none.
  *
  * Physical: xAPIC 0xff and x2APIC 0xffffffff broadcast; logical: flat
  * (DFR model 0xf, 8-bit bitmap), cluster (DFR model 0x0: high nibble
  * cluster, low nibble bitmap, 0xff broadcast), x2APIC cluster (dest[31:16]
  * cluster, dest[15:0] bitmap vs LDR). APICs that are hardware-disabled never
  * match; software-disabled ones still accept NMI/INIT/SIPI (and fixed IRR
- * bits are not accepted: the SDM lets them be ignored).
+ * bits are not accepted: the SDM lets them be ignored). An INIT level
+ * de-assert (INIT, level trigger, level 0) reaches nobody.
  * Return: 0, or -EINVAL for an undeliverable mode (SMI, remote read, ExtINT).
  */
 int apic_bus_route(const struct apic_bus *bus, const struct apic_ipi *ipi,

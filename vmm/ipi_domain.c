@@ -122,6 +122,19 @@ struct irq_domain *ipi_domain_create(struct irq_domain *parent, unsigned flags,
 
 void irq_domain_destroy(struct irq_domain *dom)
 {
+	struct virq_table *tbl;
+
+	if (!dom)
+		return;
+	/* IPIs still reserved through this domain die with it. */
+	tbl = dom->table;
+	for (unsigned i = 0; i < tbl->max_virqs; i++) {
+		struct ipi_desc *desc = atomic_load_explicit(
+			&tbl->descs[i], memory_order_acquire);
+		if (desc && (desc->ipi_level.domain == dom ||
+			     desc->ctrl_level.domain == dom))
+			ipi_destroy(tbl, i + 1);
+	}
 	free(dom);
 }
 

@@ -84,7 +84,10 @@ struct irq_domain_ops {
 #define IPI_DOMAIN_PER_CPU (1u << 0) /* one hwirq per CPU (XIVE) */
 #define IPI_DOMAIN_SINGLE (1u << 1)  /* one hwirq for all CPUs (APIC) */
 
-/* The virq table of one VM. @max_virqs bounds how many IPIs may exist. */
+/*
+ * The virq table of one VM. @max_virqs bounds how many IPIs may exist.
+ * Destroy every domain of a table before the table itself.
+ */
 struct virq_table *virq_table_create(unsigned max_virqs);
 void virq_table_destroy(struct virq_table *tbl);
 
@@ -113,7 +116,7 @@ struct irq_domain *irq_domain_create_controller(struct virq_table *tbl,
 struct irq_domain *ipi_domain_create(struct irq_domain *parent, unsigned flags,
 				     unsigned nr_cpus);
 
-/* Destroys a domain; its IPIs must have been destroyed first. */
+/* Destroy a domain and every IPI still reserved through it. */
 void irq_domain_destroy(struct irq_domain *dom);
 void *irq_domain_host_data(const struct irq_domain *dom);
 const char *irq_domain_name(const struct irq_domain *dom);

@@ -82,8 +82,10 @@ static int load_segment(const uint8_t *image, size_t size, uint8_t *ram,
 			    "of guest memory", (unsigned long long)paddr,
 			    (unsigned long long)memsz,
 			    (unsigned long long)(ram_size >> 20));
-	memcpy(ram + paddr, image + offset, filesz);
-	memset(ram + paddr + filesz, 0, memsz - filesz);
+	if (ram) { /* NULL: only check the image */
+		memcpy(ram + paddr, image + offset, filesz);
+		memset(ram + paddr + filesz, 0, memsz - filesz);
+	}
 	if (PAGE_ALIGN(paddr + memsz) > *end)
 		*end = PAGE_ALIGN(paddr + memsz);
 	return 0;

@@ -23,7 +23,7 @@ struct loaded_kernel {
 
 /*
  * loader__load_image() - parse @image (@size bytes) and copy it into @ram.
- * @ram, @ram_size: guest memory.
+ * @ram, @ram_size: guest memory; @ram NULL only checks that it would load.
  * @out:  entry point and mode.
  * @err:  a one-line reason on failure.
  * Return: 0 or a negative errno (-ENOEXEC for a malformed or unknown image,

@@ -171,6 +171,37 @@ static int setup_interrupts(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/* Refuse a bad kernel or initrd before touching KVM. */
+static int check_images(const struct vm_config *cfg, char *err, size_t errlen)
+{
+	struct loaded_kernel k;
+	uint8_t *image;
+	size_t size;
+	int ret;
+
+	image = loader__read_file(cfg->kernel_path, &size, MAX_IMAGE_SIZE, err,
+				  errlen);
+	if (!image)
+		return -ENOENT;
+	ret = loader__load_image(image, size, NULL, cfg->mem_size, &k, err,
+				 errlen);
+	free(image);
+	if (ret || !cfg->initrd_path)
+		return ret;
+	image = loader__read_file(cfg->initrd_path, &size, MAX_IMAGE_SIZE, err,
+				  errlen);
+	if (!image)
+		return -ENOENT;
+	free(image);
+	if (size > cfg->mem_size || k.end > cfg->mem_size - size) {
+		snprintf(err, errlen, "initrd %s (%zu bytes) does not fit in "
+			 "guest memory after the kernel", cfg->initrd_path,
+			 size);
+		return -E2BIG;
+	}
+	return 0;
+}
+
 int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
 	       size_t errlen)
 {
@@ -182,6 +213,9 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
 	vm->nr_cpus = cfg->nr_cpus;
 	vm->start_ns = vm_now_ns();
 
+	ret = check_images(cfg, err, errlen);
+	if (ret)
+		return ret;
 	ret = kvm_vm__open(vm, err, errlen);
 	if (!ret)
 		ret = kvm_vm__setup_memory(vm, err, errlen);

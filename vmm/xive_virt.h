@@ -67,15 +67,18 @@
  *      0x13 LSMFB 0x14 ACK_CNT 0x15 INC                         read
  *      0x16 AGE                                                 reads 0
  *      0x17 PIPR (most favoured pending priority, 0xff: none)   read
- *      0x18-0x1f word 2/3: read as 0 in the OS view
+ *      0x18-0x1f words 2-3: hidden in the OS view (read all-ones,
+ *            -EINVAL, as QEMU; a read mixing visible and hidden bytes
+ *            returns 0 for the hidden ones)
  *      0x810 TM_SPC_ACK_OS_REG, 2-byte load: returns NSR << 8 | CPPR and,
  *            if NSR.EO: CPPR = PIPR, that IPB bit cleared, EO cleared, the
  *            line lowered.
  *      0x812 TM_SPC_SET_OS_PENDING, 1-byte store: IPB |= bit(value).
  *    CPPR is written with a 1-byte store at 0x11 (or a 4/8-byte store of
- *    quad word 1); values > 7 become 0xff. Raw loads of 1, 2, 4 or 8
- *    naturally aligned bytes of quad word 1 return the fields above. Other
- *    offsets: loads read all-ones, stores are ignored (-EINVAL).
+ *    quad word 1 at 0x10, which writes only CPPR); values > 7 become 0xff.
+ *    Raw loads of 1, 2, 4 or 8 naturally aligned bytes of quad word 1
+ *    return the fields above. Other offsets (quad words 0, 2, 3): loads
+ *    read all-ones, stores are ignored (-EINVAL).
  *    The vCPU's external interrupt line is up exactly while PIPR < CPPR
  *    (NSR.EO set): a CPPR store that opens it raises the line, one that
  *    closes it lowers it.

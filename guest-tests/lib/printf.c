@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * printf.c - a small vsnprintf (%d %i %u %x %X %p %s %c %%, flags '-' '0',
+ * printf.c - a small vsnprintf (%d %i %u %x %X %p %s %c %%, flags - 0 #,
  * width, precision for %s, length h hh l ll z) and console output.
  * Each printf() formats into a buffer first and then writes it under one
  * lock, so lines from different CPUs do not interleave.
@@ -25,7 +25,7 @@ static void emit(struct out *o, char c)
 }
 
 static void emit_num(struct out *o, unsigned long long v, unsigned base, bool upper,
-		     bool neg, int width, char pad, bool left)
+		     bool neg, int width, char pad)
 {
 	char tmp[24];
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -39,16 +39,12 @@ static void emit_num(struct out *o, unsigned long long v, unsigned base, bool up
 		width--;
 	if (neg && pad == '0')
 		emit(o, '-');
-	if (!left)
-		for (int i = n; i < width; i++)
-			emit(o, pad);
+	for (int i = n; i < width; i++)   /* left-justify pads afterwards */
+		emit(o, pad);
 	if (neg && pad != '0')
 		emit(o, '-');
 	while (n)
 		emit(o, tmp[--n]);
-	if (left)
-		for (int i = (int)(o->len); width > 0 && i < 0; i++)
-			; /* not reached: left-justified numbers pad below */
 }
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
@@ -61,11 +57,13 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			continue;
 		}
 		fmt++;
-		bool left = false;
+		bool left = false, alt = false;
 		char pad = ' ';
 		for (;; fmt++) {
 			if (*fmt == '-')
 				left = true;
+			else if (*fmt == '#')
+				alt = true;
 			else if (*fmt == '0')
 				pad = '0';
 			else
@@ -95,19 +93,23 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'i':
 			s = lng ? va_arg(ap, long long) : va_arg(ap, int);
 			emit_num(&o, s < 0 ? -(unsigned long long)s : (unsigned long long)s, 10,
-				 false, s < 0, left ? 0 : width, pad, left);
+				 false, s < 0, left ? 0 : width, pad);
 			break;
 		case 'u':
 		case 'x':
 		case 'X':
 			u = lng ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned);
+			if (alt && *fmt != 'u') {
+				emit(&o, '0');
+				emit(&o, 'x');
+			}
 			emit_num(&o, u, *fmt == 'u' ? 10 : 16, *fmt == 'X', false,
-				 left ? 0 : width, pad, left);
+				 left ? 0 : width, pad);
 			break;
 		case 'p':
 			emit(&o, '0');
 			emit(&o, 'x');
-			emit_num(&o, (uintptr_t)va_arg(ap, void *), 16, false, false, 0, ' ', false);
+			emit_num(&o, (uintptr_t)va_arg(ap, void *), 16, false, false, 0, ' ');
 			break;
 		case 'c':
 			emit(&o, (char)va_arg(ap, int));
@@ -158,37 +160,34 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 }
 
 /*
- * The console lock is recursive per CPU (owner = cpu + 1) so an exception
- * taken while printing can still print its report.
+ * The console lock is recursive per CPU (owner = cpu + 1): an interrupt or
+ * exception handler that prints while its CPU holds the lock still gets its
+ * report out. Interrupts stay on while printing so IPIs are not held up.
+ * Lines end in a bare '\n': harnesses match whole lines.
  */
 static int console_owner;
 
+static void write_raw(const char *s)
+{
+	for (; *s; s++)
+		serial_putc(*s);
+}
+
 static void console_write(const char *s)
 {
-	unsigned me = smp_id() + 1;
+	int me = (int)smp_id() + 1;
 	int expected = 0;
-	bool mine = READ_ONCE(console_owner) == (int)me;
 
-	if (!mine) {
-		u64 f = irq_save();
-		while (!atomic_try_cmpxchg(&console_owner, &expected, (int)me)) {
-			expected = 0;
-			pause();
-		}
-		for (; *s; s++) {
-			if (*s == '\n')
-				serial_putc('\r');
-			serial_putc(*s);
-		}
-		smp_store_release(&console_owner, 0);
-		irq_restore(f);
+	if (READ_ONCE(console_owner) == me) {
+		write_raw(s);
 		return;
 	}
-	for (; *s; s++) {
-		if (*s == '\n')
-			serial_putc('\r');
-		serial_putc(*s);
+	while (!atomic_try_cmpxchg(&console_owner, &expected, me)) {
+		expected = 0;
+		pause();
 	}
+	write_raw(s);
+	smp_store_release(&console_owner, 0);
 }
 
 void puts(const char *s)

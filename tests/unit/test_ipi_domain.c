@@ -125,9 +125,9 @@ static struct fixture setup(unsigned flags, const struct ipi_chip *chip)
 
 static void teardown(struct fixture *f)
 {
-	virq_table_destroy(f->tbl);
 	irq_domain_destroy(f->ipi);
 	irq_domain_destroy(f->parent);
+	virq_table_destroy(f->tbl);
 	free(f->ctrl);
 }
 
@@ -237,10 +237,12 @@ START_TEST(test_table_full_and_destroy)
 	ck_assert_int_eq(ipi_send_single(tbl, 1, 0), -EINVAL);
 	/* The freed slot is reused. */
 	ck_assert_int_eq(ipi_reserve(ipi, &all, false, NULL), 1);
+	/* Destroying the domain releases the IPIs still reserved. */
 	irq_domain_destroy(ipi);
-	virq_table_destroy(tbl);
 	ck_assert_uint_eq(ctrl.frees, 3);
+	ck_assert_ptr_null(ipi_affinity(tbl, 1));
 	irq_domain_destroy(p);
+	virq_table_destroy(tbl);
 }
 END_TEST
 
@@ -400,10 +402,12 @@ START_TEST(test_controllers_coexist)
 	ck_assert_uint_eq(atomic_load(&b.nr), 1);
 	ck_assert_uint_eq(b.log[0].hwirq, 102);
 	irq_domain_destroy(ia);
+	ck_assert_ptr_null(ipi_affinity(tbl, (unsigned)va));
+	ck_assert_ptr_nonnull(ipi_affinity(tbl, (unsigned)vb));
 	irq_domain_destroy(ib);
-	virq_table_destroy(tbl);
 	irq_domain_destroy(pa);
 	irq_domain_destroy(pb);
+	virq_table_destroy(tbl);
 }
 END_TEST
 
