@@ -170,6 +170,7 @@ int xive_esb_access(struct xive *x, uint64_t offset, void *data, unsigned len,
 {
 	uint8_t *b = data;
 	uint64_t value = 0;
+	uint32_t lisn;
 	int ret;
 
 	if (!is_write)
@@ -177,38 +178,24 @@ int xive_esb_access(struct xive *x, uint64_t offset, void *data, unsigned len,
 			b[i] = 0xff;
 	if (offset >= ((uint64_t)x->cfg.nr_irqs << x->cfg.esb_shift))
 		return -ERANGE;
+	lisn = (uint32_t)(offset >> x->cfg.esb_shift);
 
 	xive_lock(x);
 	if (!x->active) {
 		ret = -EAGAIN;
-		goto out;
-	}
-	if (len != 8 || (offset & 7u)) {
+	} else if (len != 8 || (offset & 7u)) {
 		ret = -EINVAL;
-		goto out;
-	}
-
-	uint32_t lisn = (uint32_t)(offset >> x->cfg.esb_shift);
-	bool trigger_page =
-		x->two_page && !((offset >> x->page_shift) & 1u);
-
-	if (trigger_page) {
-		if (!is_write) {
-			ret = -EINVAL;
-			goto out;
-		}
-		if (xive_src_trigger_locked(x, lisn))
+	} else if (x->two_page && !((offset >> x->page_shift) & 1u)) {
+		/* even page: trigger only; loads are invalid */
+		ret = is_write ? 0 : -EINVAL;
+		if (is_write && xive_src_trigger_locked(x, lisn))
 			xive_route_locked(x, lisn);
-		ret = 0;
-		goto out;
+	} else {
+		ret = xive_esb_mgmt_locked(x, lisn, (unsigned)offset & 0xfffu,
+					   is_write, &value);
+		if (!is_write && ret == 0)
+			xive_be_store(b, 8, value);
 	}
-	if (is_write)
-		value = xive_be_load(b, 8);
-	ret = xive_esb_mgmt_locked(x, lisn, (unsigned)offset & 0xfffu,
-				   is_write, &value);
-	if (!is_write && ret == 0)
-		xive_be_store(b, 8, value);
-out:
 	if (ret == -EINVAL)
 		x->stats.invalid_accesses++;
 	xive_unlock(x);

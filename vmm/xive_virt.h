@@ -33,9 +33,10 @@
  *
  *    PQ state machine (XIVE_ESB_RESET 00, OFF 01, PENDING 10, QUEUED 11):
  *      trigger: 00 -> 10 forward | 10 -> 11 | 11 -> 11 | 01 -> 01 (off:
- *               dropped). The 01 row is "masked": hardware, QEMU and
- *               Linux (which masks with SET_PQ_01) all keep 01, nothing
- *               is recorded.
+ *               dropped, nothing recorded). 01 is the "masked" state:
+ *               QEMU's xive_esb_trigger() keeps it, and Linux masks a
+ *               source with a SET_PQ_01 load, reading back P/Q to decide
+ *               whether to replay (so 01 -> 11 would be wrong).
  *      EOI:     00 -> 00 | 10 -> 00 | 11 -> 10 forward | 01 -> 01.
  *    LSI sources also have a level: asserting moves 00 -> 10 and forwards;
  *    EOI of an asserted LSI (and a SET_PQ leaving 00 while asserted)
@@ -65,7 +66,7 @@
  *      0x11 CPPR (current processor priority, 0xff = all open)  read/write
  *      0x12 IPB  (bit 0x80 >> p: priority p pending)            read
  *      0x13 LSMFB 0x14 ACK_CNT 0x15 INC                         read
- *      0x16 AGE                                                 reads 0
+ *      0x16 AGE                          hidden (0 inside wider loads)
  *      0x17 PIPR (most favoured pending priority, 0xff: none)   read
  *      0x18-0x1f words 2-3: hidden in the OS view (read all-ones,
  *            -EINVAL, as QEMU; a read mixing visible and hidden bytes
@@ -84,6 +85,31 @@
  *    closes it lowers it.
  *
  *  - Hypercalls H_INT_* (PAPR ACR "XIVE Exploitation"), see xive_hcall().
+ *
+ * Where this model knowingly differs from QEMU's (hw/intc/xive.c and
+ * spapr_xive.c as read; matters when replaying QEMU traces):
+ *  - A CPPR store that makes the pending priority non-presentable clears
+ *    NSR.EO and lowers the line; QEMU only ever raises there.
+ *  - An asserted LSI left at PQ 00 by a SET_PQ fires (level semantics);
+ *    QEMU waits for the next EOI or assertion.
+ *  - TIMA loads of 1 or 2 bytes of quad word 1 are served; QEMU only takes
+ *    4 and 8 bytes below 0x800.
+ *  - H_INT_SET_QUEUE_CONFIG without ALWAYS_NOTIFY is refused (QEMU gates
+ *    notifications with the END's ESn bits instead).
+ *  - H_INT_GET_QUEUE_INFO returns the END ESB page shift (16) in R5; QEMU
+ *    returns the queue size shift, or 0.
+ *  - H_INT_GET_QUEUE_CONFIG(DEBUG) reports the generation at PAPR bit 62
+ *    (value 2); QEMU shifts it to 1 << 62.
+ *  - H_INT_SET_SOURCE_CONFIG: priorities are compared as 64-bit values
+ *    (QEMU truncates to 8 bits); an EISN over 31 bits is H_P5 (QEMU
+ *    truncates); priority 0xff keeps the target and still honours
+ *    SET_EISN (QEMU clears the whole EAS). A fresh source reports target
+ *    0, priority 0xff, EISN = LISN.
+ *  - H_INT_ESB: the offset must fall in the management page (QEMU accepts
+ *    up to 1 << esb_shift) and refused operations are H_P3.
+ *  - H_INT_SET/GET_OS_REPORTING_LINE keep a per-vCPU address (QEMU:
+ *    H_FUNCTION).
+ *  - H_INT_RESET also sets every PQ to 01 and clears pending IPB bits.
  *
  * Device tree the VMM should build to match (struct xive_info has the
  * numbers): an "ibm,power-ivpe" node whose "reg" is <USER page, 64K, OS
@@ -316,7 +342,8 @@ void xive_config_init(struct xive_config *cfg, unsigned nr_cpus,
  * @tima_user_base:        the USER page (device tree "reg" entry 0).
  * @end_esb_base, @end_esb_size: END ESB span reported, not served.
  * @ipi_base, @nr_ipis:    "ibm,xive-lisn-ranges".
- * @hv_prio:               "ibm,plat-res-int-priorities" = <hv_prio, 0xff-hv_prio>.
+ * @hv_prio:               "ibm,plat-res-int-priorities" =
+ *                         <hv_prio (0xff - hv_prio)>.
  * @eq_shift_mask:         "ibm,xive-eq-sizes".
  */
 struct xive_info {
@@ -364,7 +391,8 @@ uint32_t xive_ipi_source(const struct xive *x, unsigned cpu);
 
 /**
  * xive_trigger() - an event on source @lisn (any thread): an MSI edge, an
- * IPI, what a trigger-page store does.
+ * IPI, what a trigger-page store does. Works whether or not the controller
+ * is active (sources sit at PQ 01 until the guest unmasks them).
  * Return: 1 when the event was forwarded to routing (PQ was 00), 0 when it
  * was coalesced or dropped at the source (PQ 10/11/01), -EINVAL for an
  * unknown LISN.

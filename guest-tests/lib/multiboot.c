@@ -7,6 +7,7 @@
  */
 #include "args.h"
 #include "fwcfg.h"
+#include "string.h"
 
 #define MB_FLAG_MEM (1u << 0)
 #define MB_FLAG_CMDLINE (1u << 2)
@@ -49,7 +50,7 @@ void multiboot_parse(u32 magic, u32 info, u64 *heap_start, u64 *heap_end)
 		if (mbi->flags & MB_FLAG_CMDLINE) {
 			const char *c = (const char *)(uintptr_t)mbi->cmdline;
 			args_parse(c);
-			start = max64(start, mbi->cmdline + 1024);
+			start = max64(start, mbi->cmdline + strlen(c) + 1);
 		} else {
 			args_parse("kernel");
 		}

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+/*
+ * setup.c - kernel_start(): from entry.S (long mode, BSP stack, .bss
+ * clear) to the test's main(), then exit() with its result.
+ */
+#include "acpi.h"
+#include "alloc.h"
+#include "apic.h"
+#include "args.h"
+#include "desc.h"
+#include "io.h"
+#include "layout.h"
+#include "percpu.h"
+#include "report.h"
+#include "smp.h"
+#include "tsc.h"
+
+int main(int argc, char **argv);
+
+static struct percpu bsp_percpu;
+extern char bsp_stack_top[];
+
+static void choose_apic_mode(void)
+{
+	bool have = apic_x2apic_supported();
+
+	if (arg_has("x2apic") && arg_has("xapic"))
+		report_abort("both \"x2apic\" and \"xapic\" on the command line");
+	if (arg_has("x2apic") && !have)
+		report_abort("\"x2apic\" requested but CPUID.1:ECX[21] (x2APIC) is clear");
+	apic_set_default_mode(have && !arg_has("xapic"));
+}
+
+void kernel_start(u32 magic, u32 info)
+{
+	struct percpu *pc = &bsp_percpu;
+	u64 heap_start, heap_end;
+
+	/* GS first: printf and report use smp_id(). */
+	pc->self = pc;
+	pc->cpu = 0;
+	cpus[0] = pc;
+	wrmsr(MSR_GS_BASE, (u64)pc);
+	serial_init();
+	multiboot_parse(magic, info, &heap_start, &heap_end);
+	alloc_init(heap_start, heap_end);
+	pc->stack_top = (u64)bsp_stack_top;
+	pc->ist_top = (u64)alloc(IST_STACK_SIZE, 16) + IST_STACK_SIZE;
+	idt_init();
+	desc_load_cpu(pc);
+	acpi_init();
+	tsc_init();
+	choose_apic_mode();
+	apic_cpu_init();
+	pc->apic_id = cpuid_apic_id();
+	smp_call_setup_vectors();
+	smp_call_init_cpu(0);
+	sti();
+	smp_init();
+	printf("guest-tests: %s: %u/%u CPUs online, %s, TSC %llu kHz (%s)\n", argv[0],
+	       cpus_online(), cpu_count(), apic_ops()->name,
+	       (unsigned long long)tsc_khz(), tsc_khz_source());
+	exit(main(argc, argv));
+}

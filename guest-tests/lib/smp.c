@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+/*
+ * smp.c - AP start-up and the idle loop.
+ *
+ * The BSP copies the trampoline to 0x8000 and broadcasts INIT, SIPI, SIPI
+ * to all-excluding-self. Every AP reaches ap_boot() (serialized by
+ * trampoline.S's lock), which gives it a dense CPU index in order of
+ * arrival, a per-CPU area with a stack, and loads its GDT/TSS/IDT. On its
+ * own stack, ap_main() sets up the APIC, marks the CPU online and idles in
+ * sti; hlt, taking IPIs. An AP restarted by INIT/SIPI finds its old area by
+ * APIC ID and comes back with the same index.
+ */
+#include "acpi.h"
+#include "alloc.h"
+#include "apic.h"
+#include "atomic.h"
+#include "desc.h"
+#include "fwcfg.h"
+#include "io.h"
+#include "layout.h"
+#include "percpu.h"
+#include "report.h"
+#include "smp.h"
+#include "string.h"
+#include "tsc.h"
+
+#define BRINGUP_TIMEOUT_US (60ull * 1000000)   /* seconds under emulation */
+
+struct percpu *cpus[MAX_CPUS];
+struct cpumask cpu_online_mask;
+static unsigned nr_cpus_expected = 1;
+static unsigned nr_cpus_arrived = 1;           /* the BSP is index 0 */
+
+extern const char ap_trampoline_start[], ap_trampoline_end[];
+
+unsigned cpu_count(void) { return nr_cpus_expected; }
+unsigned cpus_online(void) { return cpumask_weight(&cpu_online_mask); }
+u32 cpu_apic_id(unsigned cpu) { return cpus[cpu]->apic_id; }
+unsigned smp_boot_count(unsigned cpu) { return READ_ONCE(cpus[cpu]->boot_count); }
+
+int cpu_of_apic_id(u32 apic_id)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (cpus[i] && cpus[i]->apic_id == apic_id)
+			return (int)i;
+	return -1;
+}
+
+u32 cpuid_apic_id(void)
+{
+	/* Leaf 0xB gives the full x2APIC ID; leaf 1 only its low 8 bits. */
+	if (cpuid(0).a >= 0xb && cpuid_count(0xb, 0).b)
+		return cpuid_count(0xb, 0).d;
+	return cpuid(1).b >> 24;
+}
+
+/* A CPU's per-CPU area: stacks, IST stack, call-function state. */
+struct percpu *percpu_create(unsigned cpu, u32 apic_id)
+{
+	struct percpu *pc = zalloc(sizeof(*pc), 64);
+
+	pc->self = pc;
+	pc->cpu = cpu;
+	pc->apic_id = apic_id;
+	pc->stack_top = (u64)alloc(STACK_SIZE, 16) + STACK_SIZE;
+	pc->ist_top = (u64)alloc(IST_STACK_SIZE, 16) + IST_STACK_SIZE;
+	cpus[cpu] = pc;
+	smp_call_init_cpu(cpu);
+	return pc;
+}
+
+/* trampoline.S, under its lock, on the shared boot stack. Return: our stack. */
+u64 ap_boot(void)
+{
+	u32 apic_id = cpuid_apic_id();
+	int cpu = cpu_of_apic_id(apic_id);
+	struct percpu *pc;
+
+	if (cpu < 0) {
+		if (nr_cpus_arrived >= MAX_CPUS)
+			for (;;)
+				__asm__ __volatile__("cli; hlt");   /* no room: stay out */
+		cpu = (int)nr_cpus_arrived++;
+		pc = percpu_create((unsigned)cpu, apic_id);
+	} else {
+		pc = cpus[cpu];
+	}
+	wrmsr(MSR_GS_BASE, (u64)pc);
+	desc_load_cpu(pc);
+	return pc->stack_top;
+}
+
+void ap_main(void)
+{
+	struct percpu *pc = this_cpu();
+
+	apic_cpu_init();
+	flush_smp_call_function_queue();   /* nothing should be left; be sure */
+	pc->boot_count++;
+	cpumask_set_atomic(&cpu_online_mask, pc->cpu);
+	for (;;) {
+		cli();
+		void (*fn)(void *) = smp_load_acquire(&pc->task);
+		if (fn) {
+			sti();
+			fn(pc->task_arg);
+			smp_store_release(&pc->task, NULL);
+			continue;
+		}
+		safe_halt();   /* woken by any interrupt; re-check the task */
+	}
+}
+
+static void wake_interrupt(struct trap_regs *r)
+{
+	(void)r;
+	apic_eoi();
+}
+
+void smp_send_init(u32 apic_id)
+{
+	apic_icr_write(APIC_DM_INIT | APIC_INT_ASSERT | APIC_INT_LEVELTRIG, apic_id);
+}
+
+void smp_send_sipi(u32 apic_id)
+{
+	apic_icr_write(APIC_DM_STARTUP | SIPI_VECTOR, apic_id);
+}
+
+static unsigned expected_cpus(void)
+{
+	unsigned n = 0;
+
+	if (fwcfg_present())
+		n = (unsigned)fwcfg_read(FW_CFG_NB_CPUS, 2);
+	if (!n)
+		n = acpi_madt_cpus();
+	if (!n)
+		n = 1;
+	return n > MAX_CPUS ? MAX_CPUS : n;
+}
+
+void smp_init(void)
+{
+	nr_cpus_expected = expected_cpus();
+	cpumask_set_atomic(&cpu_online_mask, 0);
+	cpus[0]->boot_count = 1;
+	handle_irq(WAKE_VECTOR, wake_interrupt);
+	if (nr_cpus_expected == 1)
+		return;
+	memcpy((void *)TRAMPOLINE_BASE, ap_trampoline_start,
+	       (size_t)(ap_trampoline_end - ap_trampoline_start));
+	/* INIT, SIPI, SIPI: the second SIPI is ignored by APs already going. */
+	apic_icr_write(APIC_DEST_ALLBUT | APIC_DM_INIT | APIC_INT_ASSERT | APIC_INT_LEVELTRIG, 0);
+	apic_icr_write(APIC_DEST_ALLBUT | APIC_DM_STARTUP | SIPI_VECTOR, 0);
+	apic_icr_write(APIC_DEST_ALLBUT | APIC_DM_STARTUP | SIPI_VECTOR, 0);
+
+	u64 start = rdtsc(), deadline = start + tsc_cycles_from_us(BRINGUP_TIMEOUT_US);
+	while (cpus_online() < nr_cpus_expected && rdtsc() < deadline)
+		pause();
+	if (cpus_online() < nr_cpus_expected)
+		report(false, "SMP bring-up: %u of %u CPUs online after %llu s", cpus_online(),
+		       nr_cpus_expected, (unsigned long long)BRINGUP_TIMEOUT_US / 1000000);
+}
+
+void on_cpu(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	int err = smp_call_function_single(cpu, fn, arg, true);
+
+	if (err)
+		report(false, "on_cpu(%u): error %d", cpu, err);
+}
+
+bool cpu_busy(unsigned cpu)
+{
+	return smp_load_acquire(&cpus[cpu]->task) != NULL;
+}
+
+void on_cpu_wait(unsigned cpu)
+{
+	while (cpu_busy(cpu))
+		pause();
+}
+
+void on_cpu_async(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	struct percpu *pc = cpus[cpu];
+
+	if (cpu == smp_id()) {
+		fn(arg);
+		return;
+	}
+	if (!cpu_online(cpu)) {
+		report(false, "on_cpu_async(%u): CPU offline", cpu);
+		return;
+	}
+	on_cpu_wait(cpu);
+	pc->task_arg = arg;
+	smp_store_release(&pc->task, fn);   /* arg is visible before fn */
+	apic_send_ipi(pc->apic_id, WAKE_VECTOR);
+}
+
+void on_cpus(void (*fn)(void *), void *arg)
+{
+	int err = smp_call_function_many(&cpu_online_mask, fn, arg, true);
+	u64 f = irq_save();
+
+	fn(arg);
+	irq_restore(f);
+	if (err)
+		report(false, "on_cpus: error %d", err);
+}
+
+void smp_cpu_offline(unsigned cpu)
+{
+	cpumask_clr_atomic(&cpu_online_mask, cpu);
+}
+
+bool smp_wait_online(unsigned cpu, unsigned boot_count, u64 timeout_us)
+{
+	u64 deadline = rdtsc() + tsc_cycles_from_us(timeout_us);
+
+	while (rdtsc() < deadline) {
+		if (smp_boot_count(cpu) > boot_count && cpu_online(cpu))
+			return true;
+		pause();
+	}
+	return false;
+}

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/*
+ * smp_call.c - cross-CPU function calls, modelled on Linux's kernel/smp.c.
+ *
+ * A caller fills a csd (function, argument), locks it (CSD_FLAG_LOCK) and
+ * pushes it on the target CPU's call_single_queue, a lock-free llist. Only
+ * the push that finds the queue empty sends the IPI: while the queue is
+ * non-empty an IPI is already pending or being handled, and that handler's
+ * llist_del_all() will pick the new entry up. The handler takes the whole
+ * queue, reverses it to FIFO order and runs each function; it clears the
+ * csd lock with a release store, before running an async csd's function
+ * (so the function may re-queue it) and after a sync one's (so the waiting
+ * caller returns only once the function is done).
+ *
+ * Memory ordering, on x86 (TSO) with the guarantees this code relies on:
+ *  - Caller: the plain stores to csd->func/info/flags precede llist_add's
+ *    lock cmpxchg, a full barrier, so the target sees a complete csd
+ *    whenever it sees the node.
+ *  - IPI: the ICR write comes after that locked instruction. A locked
+ *    instruction drains the store buffer, and the x2APIC ICR wrmsr (which
+ *    is not serializing) is also preceded by mfence; lfence (x2apic.c), so
+ *    the target cannot take the IPI and find the queue still empty.
+ *  - Target: llist_del_all's xchg is a full barrier; the csd fields read
+ *    after it are those the caller wrote before publishing.
+ *  - Unlock: smp_store_release(&csd->flags, 0) orders everything the
+ *    function did (and the reads of csd->func/info/node.next) before the
+ *    unlock; csd_lock_wait() loads the flag with acquire, so a caller that
+ *    sees it clear also sees the function's effects, and may then reuse or
+ *    free the csd.
+ */
+#include "alloc.h"
+#include "apic.h"
+#include "desc.h"
+#include "percpu.h"
+#include "smp.h"
+#include "smp_call.h"
+
+void smp_call_init_cpu(unsigned cpu)
+{
+	/* One csd per possible target: MAX_CPUS, as APs may exceed the count. */
+	per_cpu(cpu)->call.cfd_csd = zalloc(MAX_CPUS * sizeof(struct csd), 64);
+}
+
+static void csd_lock_wait(struct csd *csd)
+{
+	while (__atomic_load_n(&csd->flags, __ATOMIC_ACQUIRE) & CSD_FLAG_LOCK)
+		pause();
+}
+
+static void csd_lock(struct csd *csd)
+{
+	csd_lock_wait(csd);
+	csd->flags |= CSD_FLAG_LOCK;
+	/* Order the lock before the func/info stores (a compiler barrier on
+	 * x86, where stores are not reordered with each other). */
+	barrier();
+}
+
+static void csd_unlock(struct csd *csd)
+{
+	smp_store_release(&csd->flags, 0);
+}
+
+static void send_call_function_single_ipi(unsigned cpu)
+{
+	this_cpu()->call.stats.ipis++;
+	apic_send_ipi(cpu_apic_id(cpu), CALL_FUNCTION_SINGLE_VECTOR);
+}
+
+/*
+ * Like Linux's native_send_call_func_ipi(): one all-excluding-self
+ * shorthand IPI when the mask is every other CPU (and every CPU is online,
+ * so the shorthand reaches no one else), else one IPI per CPU.
+ */
+static void send_call_function_ipi_mask(const struct cpumask *mask)
+{
+	struct cpumask others = cpu_online_mask;
+	unsigned cpu;
+
+	cpumask_clr(&others, smp_id());
+	if (smp_all_cpus_online() && cpumask_equal(mask, &others)) {
+		this_cpu()->call.stats.ipis++;
+		apic_icr_write(APIC_DEST_ALLBUT | APIC_DM_FIXED | CALL_FUNCTION_VECTOR, 0);
+		return;
+	}
+	for_each_cpu(cpu, mask) {
+		this_cpu()->call.stats.ipis++;
+		apic_send_ipi(cpu_apic_id(cpu), CALL_FUNCTION_VECTOR);
+	}
+}
+
+/* Queue @csd on @cpu; IPI it only on the empty-to-non-empty transition. */
+static void smp_call_single_queue(unsigned cpu, struct csd *csd)
+{
+	this_cpu()->call.stats.queued++;
+	if (llist_add(&csd->node, &per_cpu(cpu)->call.queue))
+		send_call_function_single_ipi(cpu);
+}
+
+static int generic_exec_single(unsigned cpu, struct csd *csd)
+{
+	if (cpu == smp_id()) {
+		/* Local: run it here, interrupts off as a handler would be. */
+		smp_call_func_t func = csd->func;
+		void *info = csd->info;
+		u64 f;
+
+		csd_unlock(csd);
+		f = irq_save();
+		func(info);
+		irq_restore(f);
+		return 0;
+	}
+	if (!cpu_online(cpu)) {
+		csd_unlock(csd);
+		return -ENXIO;
+	}
+	smp_call_single_queue(cpu, csd);
+	return 0;
+}
+
+int smp_call_function_single(unsigned cpu, smp_call_func_t func, void *info, bool wait)
+{
+	struct csd csd_stack = { .flags = CSD_FLAG_LOCK | CSD_TYPE_SYNC };
+	struct csd *csd = &csd_stack;
+	int err;
+
+	/*
+	 * Waiting with interrupts off can deadlock (two CPUs waiting on each
+	 * other's calls); so can a handler reusing csd_data that the code it
+	 * interrupted holds locked. Linux warns; we refuse.
+	 */
+	if (!irqs_enabled() && cpu != smp_id())
+		return -EDEADLK;
+	if (!wait) {
+		/* The per-CPU csd: wait for its previous use to finish. */
+		csd = &this_cpu()->call.csd_data;
+		csd_lock(csd);
+	}
+	csd->func = func;
+	csd->info = info;
+	err = generic_exec_single(cpu, csd);
+	if (wait)
+		csd_lock_wait(csd);
+	return err;
+}
+
+int smp_call_function_single_async(unsigned cpu, struct csd *csd)
+{
+	/* The caller owns @csd; it is ours from here until we unlock it. */
+	if (csd_locked(csd))
+		return -EBUSY;
+	csd->flags = CSD_FLAG_LOCK;
+	barrier();
+	return generic_exec_single(cpu, csd);
+}
+
+int smp_call_function_many(const struct cpumask *mask, smp_call_func_t func, void *info, bool wait)
+{
+	struct smp_call_cpu *cfd = &this_cpu()->call;
+	unsigned me = smp_id(), cpu, last = 0, nr = 0;
+
+	if (!irqs_enabled())
+		return -EDEADLK;
+	cpumask_and(&cfd->cfd_mask, mask, &cpu_online_mask);
+	cpumask_clr(&cfd->cfd_mask, me);
+	cpumask_clear(&cfd->cfd_ipi);
+	for_each_cpu(cpu, &cfd->cfd_mask) {
+		struct csd *csd = &cfd->cfd_csd[cpu];
+
+		csd_lock(csd);   /* a no-wait call before may still own it */
+		if (wait)
+			csd->flags |= CSD_TYPE_SYNC;
+		csd->func = func;
+		csd->info = info;
+		cfd->stats.queued++;
+		if (llist_add(&csd->node, &per_cpu(cpu)->call.queue)) {
+			cpumask_set(&cfd->cfd_ipi, cpu);
+			nr++;
+			last = cpu;
+		}
+	}
+	/* Send after queueing them all: targets start while we still queue
+	 * otherwise, and one shorthand IPI may do for all. */
+	if (nr == 1)
+		send_call_function_single_ipi(last);
+	else if (nr > 1)
+		send_call_function_ipi_mask(&cfd->cfd_ipi);
+	if (wait)
+		for_each_cpu(cpu, &cfd->cfd_mask)
+			csd_lock_wait(&cfd->cfd_csd[cpu]);
+	return 0;
+}
+
+void flush_smp_call_function_queue(void)
+{
+	struct smp_call_cpu *me = &this_cpu()->call;
+	struct llist_node *entry = llist_reverse_order(llist_del_all(&me->queue));
+
+	while (entry) {
+		struct csd *csd = container_of(entry, struct csd, node);
+		/* Read all of it first: once unlocked the csd is the owner's again
+		 * (a sync caller's stack frame may be gone). */
+		struct llist_node *next = entry->next;
+		smp_call_func_t func = csd->func;
+		void *info = csd->info;
+
+		if (csd->flags & CSD_TYPE_SYNC) {
+			func(info);
+			csd_unlock(csd);
+		} else {
+			csd_unlock(csd);
+			func(info);
+		}
+		me->stats.funcs++;
+		entry = next;
+	}
+}
+
+/*
+ * Both vectors flush the same queue, as in Linux. EOI comes first: a new
+ * IPI for an entry queued after our llist_del_all() is then latched in IRR
+ * and taken as soon as we return, never merged into this one.
+ */
+static void call_function_interrupt(struct trap_regs *regs)
+{
+	(void)regs;
+	apic_eoi();
+	this_cpu()->call.stats.interrupts++;
+	flush_smp_call_function_queue();
+}
+
+void smp_call_setup_vectors(void)
+{
+	handle_irq(CALL_FUNCTION_VECTOR, call_function_interrupt);
+	handle_irq(CALL_FUNCTION_SINGLE_VECTOR, call_function_interrupt);
+}
