@@ -30,7 +30,7 @@ CFLAGS_tsan := $(CFLAGS_COMMON) -O1 -fsanitize=thread
 
 objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
-.PHONY: all deps run test unit-test unit-test-asan unit-test-tsan guest-tests \
+.PHONY: all deps run test cli-test vmm-test unit-test unit-test-asan unit-test-tsan guest-tests \
 	guest-test guest-test-qemu guest-test-sanitized clean ipivirt
 
 all: ipivirt guest-tests
@@ -68,6 +68,15 @@ unit-test-%: $(foreach t,$(UNIT_NAMES),$(BUILD)/%/tests/$(t))
 unit-test: unit-test-release
 	@true
 
+# Bad command lines and malformed images: exit 2 with one line, no KVM needed.
+cli-test: $(BUILD)/ipivirt guest-tests
+	tools/cli-tests.sh $(BUILD)/ipivirt guest-tests/build/smp.elf
+
+# How the VMM ends runs: crash report, timeout, debug exit, signals.
+vmm-test: $(BUILD)/ipivirt
+	$(MAKE) -s -C tests/vmm BUILD=$(CURDIR)/$(BUILD)
+	tests/vmm/run.sh $(BUILD)/ipivirt $(BUILD)/vmm-kernels
+
 guest-test: all
 	tools/run-guest-tests.sh ipivirt $(BUILD)/ipivirt
 
@@ -80,6 +89,7 @@ guest-test-qemu: guest-tests
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit-test-release unit-test-asan unit-test-tsan
+	@$(MAKE) --no-print-directory cli-test vmm-test
 	@$(MAKE) --no-print-directory guest-test
 	@$(MAKE) --no-print-directory guest-test-sanitized
 	@$(MAKE) --no-print-directory guest-test-qemu

@@ -12,14 +12,19 @@ bool apic_x2apic_supported(void)
 bool apic_default_x2apic(void) { return default_x2apic; }
 void apic_set_default_mode(bool x2apic) { default_x2apic = x2apic; }
 
+/*
+ * LVTs are masked first: the firmware leaves LINT0 in ExtINT mode with the
+ * PIC's timer running, and QEMU drops a PIC request it already raised only
+ * when a later TPR/SVR write re-evaluates the APIC's inputs.
+ */
 void apic_setup_regs(void)
 {
-	apic_write(APIC_SVR, APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR);
-	apic_write(APIC_TPR, 0);
-	apic_write(APIC_LVTT, APIC_LVT_MASKED);
 	apic_write(APIC_LVT0, APIC_LVT_MASKED);   /* no PIC ExtINT */
 	apic_write(APIC_LVT1, APIC_LVT_MASKED);
+	apic_write(APIC_LVTT, APIC_LVT_MASKED);
 	apic_write(APIC_LVTERR, APIC_LVT_MASKED);
+	apic_write(APIC_SVR, APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR);
+	apic_write(APIC_TPR, 0);
 	apic_write(APIC_ESR, 0);
 }
 

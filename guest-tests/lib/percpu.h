@@ -2,8 +2,8 @@
 /*
  * percpu.h - per-CPU data. Each CPU's GS base points at its struct percpu,
  * whose first word points at itself, so this_cpu() is one %gs load.
- * CPU indices are dense, in order of arrival (the BSP is 0); cpu_apic_id()
- * maps them to APIC IDs.
+ * CPU indices: the BSP is 0, an AP takes its APIC ID as index when free
+ * (so vCPU n is cpu n on QEMU and ipivirt); cpu_apic_id() maps them.
  */
 #ifndef GT_PERCPU_H
 #define GT_PERCPU_H

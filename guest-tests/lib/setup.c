@@ -50,6 +50,10 @@ void kernel_start(u32 magic, u32 info)
 	desc_load_cpu(pc);
 	acpi_init();
 	tsc_init();
+	/* Mask both 8259s: interrupts come from the local APIC only (a VMM
+	 * without a PIC ignores these writes). */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
 	choose_apic_mode();
 	apic_cpu_init();
 	pc->apic_id = cpuid_apic_id();

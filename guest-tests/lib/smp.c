@@ -4,8 +4,9 @@
  *
  * The BSP copies the trampoline to 0x8000 and broadcasts INIT, SIPI, SIPI
  * to all-excluding-self. Every AP reaches ap_boot() (serialized by
- * trampoline.S's lock), which gives it a dense CPU index in order of
- * arrival, a per-CPU area with a stack, and loads its GDT/TSS/IDT. On its
+ * trampoline.S's lock), which gives it a CPU index (its APIC ID where
+ * possible; the BSP is 0), a per-CPU area with a stack, and loads its
+ * GDT/TSS/IDT. On its
  * own stack, ap_main() sets up the APIC, marks the CPU online and idles in
  * sti; hlt, taking IPIs. An AP restarted by INIT/SIPI finds its old area by
  * APIC ID and comes back with the same index.
@@ -29,7 +30,6 @@
 struct percpu *cpus[MAX_CPUS];
 struct cpumask cpu_online_mask;
 static unsigned nr_cpus_expected = 1;
-static unsigned nr_cpus_arrived = 1;           /* the BSP is index 0 */
 
 extern const char ap_trampoline_start[], ap_trampoline_end[];
 
@@ -77,11 +77,16 @@ u64 ap_boot(void)
 	struct percpu *pc;
 
 	if (cpu < 0) {
-		if (nr_cpus_arrived >= MAX_CPUS)
+		/* Index = APIC ID when that slot is free (vCPU n is APIC ID n on
+		 * QEMU and ipivirt, so output is stable), else the first free. */
+		unsigned idx = apic_id < MAX_CPUS && !cpus[apic_id] ? apic_id : 0;
+		while (idx < MAX_CPUS && cpus[idx])
+			idx++;
+		if (idx == MAX_CPUS)
 			for (;;)
 				__asm__ __volatile__("cli; hlt");   /* no room: stay out */
-		cpu = (int)nr_cpus_arrived++;
-		pc = percpu_create((unsigned)cpu, apic_id);
+		cpu = (int)idx;
+		pc = percpu_create(idx, apic_id);
 	} else {
 		pc = cpus[cpu];
 	}
