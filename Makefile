@@ -102,4 +102,4 @@ clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C guest-tests clean
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(foreach v,$(VARIANTS),$(wildcard $(BUILD)/$(v)/vmm/*.d $(BUILD)/$(v)/tests/unit/*.d))

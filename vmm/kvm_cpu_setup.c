@@ -139,13 +139,15 @@ static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
 	};
 }
 
-static int set_entry_regs(int fd, uint64_t entry, uint64_t boot_info)
+static int set_entry_regs(int fd, uint64_t entry, uint64_t boot_info,
+			  uint64_t rsp)
 {
 	struct kvm_regs regs = {
 		.rip = entry,
 		.rax = 0x2badb002,
 		.rbx = boot_info,
 		.rflags = 0x2,
+		.rsp = rsp,
 	};
 
 	return ioctl(fd, KVM_SET_REGS, &regs) < 0 ? -errno : 0;
@@ -168,7 +170,8 @@ int kvm_cpu__enter_64bit(int fd, uint64_t entry, uint64_t boot_info)
 	s.efer = 0xd00;     /* NXE LMA LME */
 	if (ioctl(fd, KVM_SET_SREGS, &s) < 0)
 		return -errno;
-	return set_entry_regs(fd, entry, boot_info);
+	/* A scratch stack, so an early push or exception cannot fault. */
+	return set_entry_regs(fd, entry, boot_info, BOOT_STACK_TOP);
 }
 
 int kvm_cpu__enter_multiboot(int fd, uint64_t entry, uint64_t boot_info)
@@ -188,7 +191,7 @@ int kvm_cpu__enter_multiboot(int fd, uint64_t entry, uint64_t boot_info)
 	s.efer = 0;
 	if (ioctl(fd, KVM_SET_SREGS, &s) < 0)
 		return -errno;
-	return set_entry_regs(fd, entry, boot_info);
+	return set_entry_regs(fd, entry, boot_info, 0); /* as multiboot says */
 }
 
 static void real_segment(struct kvm_segment *s, uint16_t sel, uint8_t type)

@@ -278,6 +278,7 @@ static void handle_msr(struct vcpu *v, bool write)
 		err = apic_msr_read(v->apic, run->msr.index, &value);
 		run->msr.data = value;
 	}
+	/* Not an APIC MSR (-ENOENT) is what KVM would have said too: #GP. */
 	run->msr.error = err ? 1 : 0; /* KVM injects #GP */
 }
 
@@ -336,11 +337,15 @@ static void inject(struct vcpu *v)
 /* Anything that should end a halt. @if_flag: the guest's IF at the halt. */
 static bool wake_pending(struct vcpu *v, bool if_flag)
 {
+	bool was_waiting = v->wait_for_sipi;
+
 	if (vm_should_stop(v->vm))
 		return true;
 	service_events(v);
 	if (v->wait_for_sipi)
 		return false;
+	if (was_waiting) /* a SIPI started it */
+		return true;
 	return v->nmi_pending || (if_flag && apic_next_interrupt(v->apic) >= 0);
 }
 

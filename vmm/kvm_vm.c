@@ -131,7 +131,10 @@ int kvm_vm__setup_msr_filter(struct vm *vm, char *err, size_t errlen)
 	};
 	struct kvm_enable_cap cap = {
 		.cap = KVM_CAP_X86_USER_SPACE_MSR,
-		.args = { KVM_MSR_EXIT_REASON_FILTER },
+		/* KVM never filters 0x800-0x8ff; with no in-kernel APIC it
+		 * finds them invalid, so INVAL is what brings them to us. */
+		.args = { KVM_MSR_EXIT_REASON_FILTER | KVM_MSR_EXIT_REASON_INVAL |
+			  KVM_MSR_EXIT_REASON_UNKNOWN },
 	};
 
 	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)

@@ -16,7 +16,9 @@
 #define BOOT_INFO_SIZE 0x1000ull
 #define BOOT_CMDLINE_GPA 0xa000ull
 #define BOOT_CMDLINE_MAX 0x2000ull
-#define BOOT_INFO_END 0xc000ull
+#define BOOT_STACK_GPA 0xc000ull /* 4 KiB scratch stack, 64-bit entry */
+#define BOOT_STACK_TOP 0xd000ull
+#define BOOT_INFO_END 0xd000ull
 #define EBDA_GPA 0x9fc00ull
 #define BIOS_AREA_GPA 0xe0000ull  /* ACPI tables and the MP table */
 #define BIOS_AREA_END 0x100000ull

@@ -52,3 +52,18 @@ unsigned long arg_ulong(const char *key, unsigned long def)
 
 	return v && *v ? strtoul(v, NULL, 0) : def;
 }
+
+bool arg_list_has(const char *key, const char *item)
+{
+	const char *v = arg_value(key);
+	size_t n = strlen(item);
+
+	while (v && *v) {
+		if (!strncmp(v, item, n) && (v[n] == ',' || v[n] == 0))
+			return true;
+		v = strchr(v, ',');
+		if (v)
+			v++;
+	}
+	return false;
+}

@@ -1398,6 +1398,43 @@ START_TEST(test_timer_early_host_fire_rearms)
 }
 END_TEST
 
+START_TEST(test_timer_rounding)
+{
+	/* 3 GHz timer input and TSC: a tick is a third of a nanosecond. */
+	struct apic_config cfg = {
+		.size = sizeof(cfg), .cpu = 1, .apic_id = 1,
+		.x2apic_supported = true, .tsc_khz = 3000000,
+		.bus_khz = 3000000,
+	};
+	struct apic_ops ops = mock_ops(&M);
+	struct apic *a = apic_create(&cfg, &ops);
+	uint64_t t0 = M.now;
+
+	ck_assert_ptr_nonnull(a);
+	sw_enable(a);
+	xwr(a, APIC_REG_TIMER_DCR, 0xb);
+	xwr(a, APIC_REG_LVT_TIMER, 0x40);
+	xwr(a, APIC_REG_TIMER_ICR, 10); /* 3.33 ns: armed at the 4th */
+	ck_assert_uint_eq(M.arms[M.nr_arms - 1].deadline_ns, t0 + 4);
+	M.now = t0 + 3; /* 9 ticks: one to go */
+	apic_timer_poll(a, M.now);
+	ck_assert_int_eq(apic_next_interrupt(a), -1);
+	ck_assert_uint_eq(xrd(a, APIC_REG_TIMER_CCR), 1);
+	M.now = t0 + 4;
+	apic_timer_poll(a, M.now);
+	ck_assert_int_eq(apic_ack_interrupt(a), 0x40);
+	ck_assert_uint_eq(xrd(a, APIC_REG_TIMER_CCR), 0);
+	xwr(a, APIC_REG_EOI, 0);
+
+	/* TSC deadline 10 ticks ahead: also rounded up to 4 ns. */
+	M.tsc[1] = 1000;
+	xwr(a, APIC_REG_LVT_TIMER, 0x40040);
+	ck_assert_int_eq(apic_msr_write(a, MSR_IA32_TSC_DEADLINE, 1010), 0);
+	ck_assert_uint_eq(M.arms[M.nr_arms - 1].deadline_ns, M.now + 4);
+	apic_destroy(a);
+}
+END_TEST
+
 START_TEST(test_timer_reset_cancels)
 {
 	sw_enable(A);
@@ -1491,6 +1528,7 @@ static Suite *apic_suite(void)
 	tcase_add_test(tc, test_timer_tsc_deadline_masked);
 	tcase_add_test(tc, test_timer_fire_flag);
 	tcase_add_test(tc, test_timer_early_host_fire_rearms);
+	tcase_add_test(tc, test_timer_rounding);
 	tcase_add_test(tc, test_timer_reset_cancels);
 	suite_add_tcase(s, tc);
 

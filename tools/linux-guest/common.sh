@@ -1,0 +1,157 @@
+# shellcheck shell=bash
+# Shared helpers for the Linux guest tooling (sourced, not run).
+#
+# Everything comes from Debian packages: linux-headers-amd64 and
+# linux-image-amd64 for x86-64; for ppc64le the ppc64el packages are fetched
+# with `apt-get download` and unpacked with `dpkg -x` under build/, so the
+# host's dpkg database is not touched by foreign kernels.
+
+LG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LG_BUILD=${LG_BUILD:-$LG_ROOT/build/linux-guest}
+LG_SRC=$LG_ROOT/guest-tests/linux/ipistress
+
+lg_log() { echo "linux-guest: $*" >&2; }
+
+lg_is_installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+lg_apt_update() {
+	# A mirror that is mid-sync makes update exit non-zero for one index;
+	# what it did fetch is still usable.
+	apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 || lg_log "apt-get update reported errors (continuing)"
+}
+
+# lg_need_pkgs PKG...: install what is missing as root, else print the line.
+lg_need_pkgs() {
+	local missing="" p
+	for p in "$@"; do
+		lg_is_installed "$p" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		lg_log "missing Debian packages:$missing"
+		lg_log "run as root:  apt-get update && apt-get install -y --no-install-recommends$missing"
+		return 1
+	fi
+	lg_log "installing:$missing"
+	lg_apt_update
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+		--no-install-recommends $missing >&2 || {
+		lg_log "apt-get install failed; by hand: apt-get install -y --no-install-recommends$missing"
+		return 1
+	}
+}
+
+# Newest Debian amd64 kernel flavour with both headers and an image: prints e.g. 6.1.0-56-amd64
+lg_x86_kver() {
+	local d v best=""
+	for d in /usr/src/linux-headers-*-amd64; do
+		[ -f "$d/Makefile" ] || continue
+		v=${d#/usr/src/linux-headers-}
+		[ -f "/boot/vmlinuz-$v" ] || continue
+		best=$(printf '%s\n%s\n' "$best" "$v" | sed '/^$/d' | sort -V | tail -n 1)
+	done
+	[ -n "$best" ] || return 1
+	echo "$best"
+}
+
+lg_x86_setup() {
+	lg_need_pkgs gcc make cpio gzip busybox-static linux-headers-amd64 linux-image-amd64 \
+		qemu-system-x86 || return 1
+	X86_KVER=$(lg_x86_kver) || {
+		lg_log "no /usr/src/linux-headers-*-amd64 with a matching /boot/vmlinuz-*"
+		return 1
+	}
+	X86_KDIR=/usr/src/linux-headers-$X86_KVER
+	X86_KERNEL=/boot/vmlinuz-$X86_KVER
+	X86_BUSYBOX=/bin/busybox
+}
+
+# ppc64el kernel, headers and busybox, unpacked under $LG_BUILD/ppc64le/root.
+lg_ppc_setup() {
+	local dir=$LG_BUILD/ppc64le root dl img kver abi pver f
+	lg_need_pkgs gcc make cpio gzip gcc-powerpc64le-linux-gnu qemu-system-ppc || return 1
+	if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
+		if [ "$(id -u)" -ne 0 ]; then
+			lg_log "ppc64el is not a dpkg architecture here"
+			lg_log "run as root:  dpkg --add-architecture ppc64el && apt-get update"
+			return 1
+		fi
+		lg_log "adding dpkg architecture ppc64el"
+		dpkg --add-architecture ppc64el
+		lg_apt_update
+	fi
+	img=$(apt-cache depends linux-image-powerpc64le:ppc64el 2>/dev/null |
+		sed -n 's/.*Depends: \(linux-image-[^ :]*\).*/\1/p' | head -n 1)
+	if [ -z "$img" ]; then
+		[ "$(id -u)" -eq 0 ] && lg_apt_update
+		img=$(apt-cache depends linux-image-powerpc64le:ppc64el 2>/dev/null |
+			sed -n 's/.*Depends: \(linux-image-[^ :]*\).*/\1/p' | head -n 1)
+	fi
+	[ -n "$img" ] || {
+		lg_log "apt-cache knows no linux-image-powerpc64le:ppc64el; run: apt-get update"
+		return 1
+	}
+	kver=${img#linux-image-}
+	abi=${kver%-powerpc64le}
+	pver=$(apt-cache show --no-all-versions "$img:ppc64el" | sed -n 's/^Version: //p' | head -n 1)
+	root=$dir/root-$kver
+	dl=$dir/debs
+	if [ ! -f "$root/.complete" ]; then
+		mkdir -p "$dl" && rm -rf "$root" && mkdir -p "$root"
+		(cd "$dl" && apt-get download "$img:ppc64el" "linux-headers-$kver:ppc64el" \
+			"linux-headers-$abi-common" busybox-static:ppc64el >&2) || {
+			lg_log "apt-get download of the ppc64el kernel packages failed"
+			return 1
+		}
+		# Host-side (amd64) kbuild tools of the same version run modpost & co.
+		(cd "$dl" && apt-get download "linux-kbuild-6.1=$pver" >&2) ||
+			lg_log "linux-kbuild-6.1=$pver not downloadable; using the installed one"
+		for f in "$dl"/linux-image-"$kver"_*.deb "$dl"/linux-headers-"$kver"_*.deb \
+			"$dl"/linux-headers-"$abi"-common_*.deb "$dl"/busybox-static_*_ppc64el.deb \
+			"$dl"/linux-kbuild-6.1_"${pver/:/%3a}"_amd64.deb; do
+			[ -f "$f" ] || continue
+			dpkg -x "$f" "$root" || return 1
+		done
+		if [ ! -d "$root/usr/lib/linux-kbuild-6.1" ]; then
+			lg_need_pkgs linux-kbuild-6.1 || return 1
+			mkdir -p "$root/usr/lib" && ln -s /usr/lib/linux-kbuild-6.1 "$root/usr/lib/"
+		fi
+		# The flavour Makefile includes the common tree by absolute path.
+		sed -i "s#^include /usr/src/#include $root/usr/src/#" \
+			"$root/usr/src/linux-headers-$kver/Makefile"
+		touch "$root/.complete"
+	fi
+	PPC_KVER=$kver
+	PPC_KDIR=$root/usr/src/linux-headers-$kver
+	PPC_KERNEL=$root/boot/vmlinux-$kver
+	PPC_BUSYBOX=$root/bin/busybox
+	for f in "$PPC_KDIR/Makefile" "$PPC_KERNEL" "$PPC_BUSYBOX"; do
+		[ -e "$f" ] || { lg_log "missing after unpacking: $f"; return 1; }
+	done
+}
+
+# lg_arch_setup x86_64|ppc64le: sets KVER KDIR KERNEL BUSYBOX MAKEARGS ODIR
+lg_arch_setup() {
+	case "$1" in
+	x86_64 | x86 | amd64)
+		lg_x86_setup || return 1
+		KVER=$X86_KVER KDIR=$X86_KDIR KERNEL=$X86_KERNEL BUSYBOX=$X86_BUSYBOX
+		MAKEARGS=()
+		ODIR=$LG_BUILD/x86_64
+		;;
+	ppc64le | ppc64 | powerpc64le)
+		lg_ppc_setup || return 1
+		KVER=$PPC_KVER KDIR=$PPC_KDIR KERNEL=$PPC_KERNEL BUSYBOX=$PPC_BUSYBOX
+		MAKEARGS=(ARCH=powerpc CROSS_COMPILE=powerpc64le-linux-gnu-)
+		ODIR=$LG_BUILD/ppc64le
+		;;
+	*)
+		lg_log "unknown arch '$1' (x86_64 or ppc64le)"
+		return 2
+		;;
+	esac
+	mkdir -p "$ODIR"
+}

@@ -1,0 +1,137 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# capture.sh - record what a real ppc64le pseries Linux guest does to the
+# XIVE of QEMU (hypercalls, ESB and TIMA accesses, with the values QEMU's
+# model returned) and normalize it for tools/xive-replay.c.
+#
+#   tools/xive-trace/capture.sh [-o OUTDIR] [VARIANT...]
+#
+# VARIANTs (default: all three):
+#   boot2   2 vCPUs, boot to /init and power off
+#   ipi2    2 vCPUs, IPI-heavy /init (taskset on every CPU, /proc/interrupts),
+#           console input fed to the hvc (device interrupts on its LISN)
+#   ipi4    the same with 4 vCPUs
+# OUTDIR defaults to tests/xive-traces. Raw QEMU traces and console logs are
+# kept in build/xive-trace/raw/.
+#
+# On demand only (not part of `make test`): each boot takes 10-40 s of TCG.
+#
+# Installs nothing. It needs, and names if missing:
+#   qemu-system-ppc (Debian package)            apt-get install qemu-system-ppc
+#   python3, cpio, gzip
+#   the ppc64el packages linux-image-powerpc64le and busybox-static: not
+#   installed, but fetched with `apt-get download` and unpacked with
+#   `dpkg -x` into build/xive-trace/root (needs the ppc64el architecture
+#   known to apt: dpkg --add-architecture ppc64el && apt-get update).
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+CACHE=$BUILD/xive-trace
+OUT=$ROOT/tests/xive-traces
+QEMU=${QEMU:-qemu-system-ppc64}
+TIMEOUT=${TIMEOUT:-300}
+
+while getopts o: opt; do
+	case $opt in
+	o) OUT=$OPTARG ;;
+	*) echo "usage: $0 [-o OUTDIR] [boot2|ipi2|ipi4]..." >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+VARIANTS=${*:-boot2 ipi2 ipi4}
+
+die() { echo "capture: $*" >&2; exit 1; }
+
+# --- what is needed --------------------------------------------------------
+missing=""
+for p in qemu-system-ppc cpio gzip python3; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "capture: missing Debian packages:$missing" >&2
+	echo "  as root: apt-get update && apt-get install -y$missing" >&2
+	exit 1
+fi
+command -v "$QEMU" >/dev/null || die "$QEMU not found (package qemu-system-ppc)"
+
+mkdir -p "$CACHE/debs" "$CACHE/raw"
+kernel=$(ls "$CACHE"/root/boot/vmlinux-* 2>/dev/null | head -n1 || true)
+if [ -z "$kernel" ] || [ ! -x "$CACHE/root/bin/busybox" ]; then
+	if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
+		echo "capture: apt does not know the ppc64el architecture; as root:" >&2
+		echo "  dpkg --add-architecture ppc64el && apt-get update" >&2
+		exit 1
+	fi
+	# linux-image-powerpc64le is a metapackage: download what it points to.
+	kpkg=$(apt-cache depends linux-image-powerpc64le:ppc64el 2>/dev/null |
+		sed -n 's/.*Depends: \(linux-image-[0-9][^:]*\).*/\1/p' | head -n1)
+	[ -n "$kpkg" ] || die "apt-cache knows no linux-image-powerpc64le:ppc64el (apt-get update?)"
+	echo "capture: fetching $kpkg:ppc64el busybox-static:ppc64el into $CACHE/debs"
+	(cd "$CACHE/debs" && apt-get download "$kpkg:ppc64el" busybox-static:ppc64el) ||
+		die "apt-get download failed"
+	for d in "$CACHE"/debs/*.deb; do dpkg -x "$d" "$CACHE/root"; done
+	kernel=$(ls "$CACHE"/root/boot/vmlinux-* | head -n1)
+fi
+[ -x "$CACHE/root/bin/busybox" ] || die "no ppc64el busybox in $CACHE/root"
+
+# --- the initramfs ------------------------------------------------------------
+initrd=$CACHE/initrd.cpio.gz
+tree=$CACHE/initrd
+rm -rf "$tree"
+mkdir -p "$tree/bin" "$tree/dev" "$tree/proc" "$tree/sys"
+cp "$CACHE/root/bin/busybox" "$tree/bin/busybox"
+cp "$ROOT/tools/xive-trace/init.sh" "$tree/init"
+chmod 755 "$tree/init"
+# /dev/console for the kernel to open before /init mounts devtmpfs (needs
+# root to make the node).
+if ! (cd "$tree" && mknod dev/console c 5 1 2>/dev/null); then
+	echo "capture: not root: no /dev/console in the initramfs, /init output is lost" >&2
+fi
+(cd "$tree" && { find . | sort; } | cpio -o -H newc --quiet) | gzip -9 > "$initrd"
+
+qver=$("$QEMU" --version | head -n1)
+dyndbg='dyndbg="file arch/powerpc/sysdev/xive/spapr.c +p"'
+
+run_one() {
+	name=$1 cpus=$2 mode=$3
+	raw=$CACHE/raw/$name.log con=$CACHE/raw/$name.console fifo=$CACHE/raw/$name.in
+	rm -f "$raw" "$con" "$fifo"
+	append="console=hvc0 quiet xivemode=$mode $dyndbg"
+	set -- "$QEMU" -M pseries,ic-mode=xive -accel tcg,thread=multi -smp "$cpus" \
+		-m 1G -nographic -nodefaults -serial mon:stdio \
+		-kernel "$kernel" -initrd "$initrd" -append "$append" \
+		-msg timestamp=on -trace 'xive_*' -trace 'spapr_xive_*' -D "$raw"
+	echo "capture: $name: $*"
+	mkfifo "$fifo"
+	timeout "$TIMEOUT" "$@" < "$fifo" > "$con" 2>&1 &
+	qpid=$!
+	exec 3> "$fifo"
+	if [ "$mode" = ipi ]; then
+		# Console input: the spapr-vty pulses its interrupt on each
+		# character that finds its buffer empty.
+		( while kill -0 $qpid 2>/dev/null; do sleep 0.5; printf 'x' >&3 || break; done ) 2>/dev/null &
+	fi
+	rc=0
+	wait $qpid || rc=$?
+	exec 3>&-
+	rm -f "$fifo"
+	grep -aq XIVEDONE "$con" || die "$name: the guest did not finish (rc $rc), see $con"
+	python3 "$ROOT/tools/xive-trace/normalize.py" --trace "$raw" --console "$con" \
+		--name "$name" --qemu "$qver" \
+		--cmd "$(echo "$*" | sed "s|$CACHE|build/xive-trace|g")" \
+		-o "$OUT/$name.trace"
+}
+
+mkdir -p "$OUT"
+for v in $VARIANTS; do
+	case $v in
+	boot2) run_one boot2 2 boot ;;
+	ipi2) run_one ipi2 2 ipi ;;
+	ipi4) run_one ipi4 4 ipi ;;
+	*) die "unknown variant $v" ;;
+	esac
+done
+ls -l "$OUT"/*.trace
