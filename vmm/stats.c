@@ -7,7 +7,7 @@
 
 void stats__print(struct vm *vm, FILE *out)
 {
-	uint64_t total_exits = 0, total_sent = 0, total_recv = 0;
+	uint64_t total_exits = 0;
 	uint64_t messages = 0, deliveries = 0;
 	double seconds = (double)(vm_now_ns() - vm->start_ns) / 1e9;
 
@@ -24,8 +24,6 @@ void stats__print(struct vm *vm, FILE *out)
 
 		apic_ipi_cpu_counts(vm->apic_router, i, &sent, &recv);
 		total_exits += s->exits;
-		total_sent += sent;
-		total_recv += recv;
 		fprintf(out, "%-5u %10" PRIu64 " %9" PRIu64 " %9" PRIu64
 			     " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
 			     " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
@@ -44,6 +42,4 @@ void stats__print(struct vm *vm, FILE *out)
 			(double)total_exits / (double)deliveries,
 			seconds > 0 ? (double)deliveries / seconds : 0.0);
 	fputc('\n', out);
-	(void)total_sent;
-	(void)total_recv;
 }

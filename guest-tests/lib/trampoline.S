@@ -13,8 +13,6 @@
 	.globl ap_trampoline_start, ap_trampoline_end
 ap_trampoline_start:
 	cli
-	movb $0x01, %al
-	outb %al, $0x80
 	movw %cs, %ax
 	movw %ax, %ds
 	lgdtl tr_gdt_desc - ap_trampoline_start   /* 32-bit base */
@@ -28,8 +26,6 @@ ap_trampoline_start:
 	wrmsr
 	movl $BOOT_CR0, %eax
 	movl %eax, %cr0
-	movb $0x02, %al
-	outb %al, $0x80
 	ljmpl $KERNEL_CS, $ap_start64
 
 	.balign 8
@@ -61,9 +57,7 @@ ap_start64:
 	jnc 2f
 	pause
 	jmp 1b
-2:	movb $0x03, %al
-	outb %al, $0x80
-	leaq ap_boot_stack_top(%rip), %rsp
+2:	leaq ap_boot_stack_top(%rip), %rsp
 	call ap_boot
 	movq %rax, %rsp
 	movl $0, ap_boot_lock(%rip)       /* a plain store releases on x86 */
