@@ -30,7 +30,7 @@ CFLAGS_tsan := $(CFLAGS_COMMON) -O1 -fsanitize=thread
 
 objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
-.PHONY: all deps run test cli-test vmm-test unit-test unit-test-asan unit-test-tsan guest-tests \
+.PHONY: all deps run test cli-test vmm-test unit-test guest-tests \
 	guest-test guest-test-qemu guest-test-sanitized clean ipivirt
 
 all: ipivirt guest-tests
@@ -62,8 +62,13 @@ guest-tests:
 	$(MAKE) -C guest-tests
 
 # Unit tests: each is a Check program printing its summary line.
-unit-test-%: $(foreach t,$(UNIT_NAMES),$(BUILD)/%/tests/$(t))
-	@set -e; for t in $^; do echo "== $$t"; CK_FORK=no $$t; done
+# (Explicit per variant: make applies no pattern rule to a phony target.)
+define unit_test_rule
+.PHONY: unit-test-$(1)
+unit-test-$(1): $(foreach t,$(UNIT_NAMES),$(BUILD)/$(1)/tests/$(t))
+	@set -e; for t in $$^; do echo "== $$$$t ($(1))"; $$$$t; done
+endef
+$(foreach v,$(VARIANTS),$(eval $(call unit_test_rule,$(v))))
 
 unit-test: unit-test-release
 	@true

@@ -180,9 +180,13 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 	}
 	if (!vm->tsc_khz) {
 		ret = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
-		vm->tsc_khz = ret > 0 ? (uint64_t)ret : 0;
-		cfg.tsc_khz = vm->tsc_khz;
+		if (ret <= 0) {
+			ret = -ENOTSUP;
+			goto out_timer; /* no TSC rate: no timer, no deadline */
+		}
+		vm->tsc_khz = (uint64_t)ret;
 	}
+	cfg.tsc_khz = vm->tsc_khz;
 	ret = kvm_cpu__setup_cpuid(vm, v->fd, id,
 				   vm->cfg.apic_mode == VM_APIC_X2APIC);
 	if (ret)
@@ -190,7 +194,7 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 	ops.opaque = vm;
 	v->apic = apic_create(&cfg, &ops);
 	if (!v->apic) {
-		ret = -ENOMEM;
+		ret = -errno;
 		goto out_timer;
 	}
 	/* APs wait for INIT/SIPI like real hardware after reset. */
