@@ -17,8 +17,8 @@ expect() {
 	err=$(timeout 20 "$BIN" "$@" 2>&1 >/dev/null </dev/null)
 	status=$?
 	lines=$(printf '%s' "$err" | grep -c .)
-	if [ "$status" -eq "$want" ] && { [ "$want" -eq 0 ] || [ "$lines" -eq 1 ]; } &&
-		printf '%s' "$err" | grep -qE -- "$pattern"; then
+	if [ "$status" -eq "$want" ] && { [ "$want" -eq 0 ] || [ "$lines" -eq 1 ]; } && { [ -z "$pattern" ] ||
+		printf "%s" "$err" | grep -qE -- "$pattern"; }; then
 		pass=$((pass + 1))
 		echo "PASS: $name (exit $status) ${err:+: $err}"
 	else

@@ -141,7 +141,7 @@ int cli__parse(int argc, char **argv, enum cli_action *action,
 
 	optind = 2;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", run_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":", run_options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_CPUS:
 			if (!parse_uint(optarg, 1, IPIVIRT_MAX_CPUS, &n))

@@ -91,79 +91,76 @@ static int load_segment(const uint8_t *image, size_t size, uint8_t *ram,
 	return 0;
 }
 
-static int load_elf64(const uint8_t *image, size_t size, uint8_t *ram,
-		      uint64_t ram_size, struct loaded_kernel *out, char *err,
-		      size_t errlen)
+/* A program header of either class, widened. */
+struct segment {
+	uint32_t type;
+	uint64_t offset, paddr, filesz, memsz;
+};
+
+static struct segment read_phdr(const uint8_t *at, bool is64)
 {
-	Elf64_Ehdr eh;
-	unsigned loaded = 0;
-	int ret;
-
-	if (size < sizeof(eh))
-		return fail(err, errlen, -ENOEXEC, "truncated ELF64 header");
-	memcpy(&eh, image, sizeof(eh));
-	if (eh.e_machine != EM_X86_64)
-		return fail(err, errlen, -ENOEXEC,
-			    "ELF64 image is not for x86-64 (machine %u)",
-			    eh.e_machine);
-	if (eh.e_type != ET_EXEC)
-		return fail(err, errlen, -ENOEXEC,
-			    "ELF64 image is not an executable");
-	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
-	    eh.e_phoff > size ||
-	    (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > size - eh.e_phoff)
-		return fail(err, errlen, -ENOEXEC,
-			    "bad ELF64 program header table");
-
-	out->end = 0;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
+	if (is64) {
 		Elf64_Phdr ph;
-		memcpy(&ph, image + eh.e_phoff + i * sizeof(ph), sizeof(ph));
-		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
-			continue;
-		ret = load_segment(image, size, ram, ram_size, ph.p_paddr,
-				   ph.p_offset, ph.p_filesz, ph.p_memsz,
-				   &out->end, err, errlen);
-		if (ret)
-			return ret;
-		loaded++;
+		memcpy(&ph, at, sizeof(ph));
+		return (struct segment){ ph.p_type, ph.p_offset, ph.p_paddr,
+					 ph.p_filesz, ph.p_memsz };
+	} else {
+		Elf32_Phdr ph;
+		memcpy(&ph, at, sizeof(ph));
+		return (struct segment){ ph.p_type, ph.p_offset, ph.p_paddr,
+					 ph.p_filesz, ph.p_memsz };
 	}
-	if (!loaded)
-		return fail(err, errlen, -ENOEXEC,
-			    "ELF64 image has no loadable segment");
-	out->mode = LOADER_ENTRY_64BIT;
-	out->entry = eh.e_entry;
-	return 0;
 }
 
-static int load_elf32(const uint8_t *image, size_t size, uint8_t *ram,
-		      uint64_t ram_size, struct loaded_kernel *out, char *err,
-		      size_t errlen)
+/* Load every PT_LOAD segment of an ELF image of either class. */
+static int load_elf(const uint8_t *image, size_t size, uint8_t *ram,
+		    uint64_t ram_size, bool is64, struct loaded_kernel *out,
+		    char *err, size_t errlen)
 {
-	Elf32_Ehdr eh;
+	const char *cls = is64 ? "ELF64" : "ELF32";
+	size_t ehsize = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	size_t phsize = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	uint64_t phoff, entry;
+	uint16_t machine, type, phentsize, phnum;
 	unsigned loaded = 0;
 	int ret;
 
-	if (size < sizeof(eh))
-		return fail(err, errlen, -ENOEXEC, "truncated ELF32 header");
-	memcpy(&eh, image, sizeof(eh));
-	if (eh.e_machine != EM_386 && eh.e_machine != EM_X86_64)
+	if (size < ehsize)
+		return fail(err, errlen, -ENOEXEC, "truncated %s header", cls);
+	if (is64) {
+		Elf64_Ehdr eh;
+		memcpy(&eh, image, sizeof(eh));
+		machine = eh.e_machine, type = eh.e_type, entry = eh.e_entry;
+		phoff = eh.e_phoff, phentsize = eh.e_phentsize;
+		phnum = eh.e_phnum;
+	} else {
+		Elf32_Ehdr eh;
+		memcpy(&eh, image, sizeof(eh));
+		machine = eh.e_machine, type = eh.e_type, entry = eh.e_entry;
+		phoff = eh.e_phoff, phentsize = eh.e_phentsize;
+		phnum = eh.e_phnum;
+	}
+	/* ELF64 must be x86-64; ELF32 multiboot images may be either. */
+	if (machine != EM_X86_64 && (is64 || machine != EM_386))
 		return fail(err, errlen, -ENOEXEC,
-			    "ELF32 image is not for x86 (machine %u)",
-			    eh.e_machine);
-	if (eh.e_phentsize != sizeof(Elf32_Phdr) || eh.e_phnum == 0 ||
-	    eh.e_phoff > size ||
-	    (uint64_t)eh.e_phnum * sizeof(Elf32_Phdr) > size - eh.e_phoff)
+			    "%s image is not for %s (machine %u)", cls,
+			    is64 ? "x86-64" : "x86", machine);
+	if (type != ET_EXEC)
 		return fail(err, errlen, -ENOEXEC,
-			    "bad ELF32 program header table");
+			    "%s image is not an executable", cls);
+	if (phentsize != phsize || phnum == 0 || phoff > size ||
+	    (uint64_t)phnum * phsize > size - phoff)
+		return fail(err, errlen, -ENOEXEC,
+			    "bad %s program header table", cls);
+
 	out->end = 0;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		Elf32_Phdr ph;
-		memcpy(&ph, image + eh.e_phoff + i * sizeof(ph), sizeof(ph));
-		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+	for (unsigned i = 0; i < phnum; i++) {
+		struct segment seg = read_phdr(image + phoff + i * phsize,
+					       is64);
+		if (seg.type != PT_LOAD || seg.memsz == 0)
 			continue;
-		ret = load_segment(image, size, ram, ram_size, ph.p_paddr,
-				   ph.p_offset, ph.p_filesz, ph.p_memsz,
+		ret = load_segment(image, size, ram, ram_size, seg.paddr,
+				   seg.offset, seg.filesz, seg.memsz,
 				   &out->end, err, errlen);
 		if (ret)
 			return ret;
@@ -171,9 +168,9 @@ static int load_elf32(const uint8_t *image, size_t size, uint8_t *ram,
 	}
 	if (!loaded)
 		return fail(err, errlen, -ENOEXEC,
-			    "ELF32 image has no loadable segment");
-	out->mode = LOADER_ENTRY_MULTIBOOT;
-	out->entry = eh.e_entry;
+			    "%s image has no loadable segment", cls);
+	out->mode = is64 ? LOADER_ENTRY_64BIT : LOADER_ENTRY_MULTIBOOT;
+	out->entry = entry;
 	return 0;
 }
 
@@ -225,11 +222,11 @@ int loader__load_image(const uint8_t *image, size_t size, uint8_t *ram,
 			return fail(err, errlen, -ENOEXEC,
 				    "ELF image is not little-endian");
 		if (image[EI_CLASS] == ELFCLASS64)
-			ret = load_elf64(image, size, ram, ram_size, out, err,
-					 errlen);
+			ret = load_elf(image, size, ram, ram_size, true, out,
+				       err, errlen);
 		else if (image[EI_CLASS] == ELFCLASS32 && mb)
-			ret = load_elf32(image, size, ram, ram_size, out, err,
-					 errlen);
+			ret = load_elf(image, size, ram, ram_size, false, out,
+				       err, errlen);
 		else if (image[EI_CLASS] == ELFCLASS32)
 			return fail(err, errlen, -ENOEXEC,
 				    "ELF32 image without a multiboot header");

@@ -1,0 +1,109 @@
+#!/bin/bash
+# Boot Debian's kernel under QEMU TCG with the ipistress initramfs and check
+# the module's result line: the reference run for the guest-side IPI paths.
+#
+#   tools/linux-guest/run-qemu.sh x86_64|ppc64le [options]
+#     --smp "2 4"        vCPU counts to run, one boot each (default: 2 4)
+#     --param K=V        module parameter (repeatable), e.g. --param duration_ms=3000
+#     --timeout SECONDS  per boot (default 110)
+#     --no-build         use the .ko already under build/linux-guest/<arch>/
+#
+# Environment: IPISTRESS_PARAMS (extra K=V ..., before --param ones),
+# QEMU_EXTRA (extra QEMU arguments), LG_BUILD (output dir).
+#
+# Per boot it writes build/linux-guest/<arch>/qemu-smpN.log (the console) and
+# result-smpN.txt (the result line), prints PASS/FAIL, and exits non-zero if
+# any boot failed: no result line, pass=0, lost!=0, a kernel WARNING/BUG, or
+# the time limit.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+arch=${1:-}
+[ -n "$arch" ] && shift
+smps="2 4"
+timeout_s=110
+build=1
+params="duration_ms=2000 ${IPISTRESS_PARAMS:-}"
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--smp) smps=$2; shift 2 ;;
+	--param) params="$params $2"; shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--no-build) build=0; shift ;;
+	*) echo "usage: $0 x86_64|ppc64le [--smp \"2 4\"] [--param K=V]... [--timeout S] [--no-build]" >&2
+	   exit 2 ;;
+	esac
+done
+
+fail() { echo "FAIL: linux-qemu ($arch): $*"; exit 1; }
+
+lg_arch_setup "$arch" || fail "prerequisites missing (see above)"
+case "$arch" in
+x86_64 | x86 | amd64)
+	arch=x86_64
+	qemu=(qemu-system-x86_64 -accel tcg -m 512)
+	console=ttyS0
+	;;
+*)
+	arch=ppc64le
+	# TCG cannot provide the Spectre-mitigation capabilities pseries asks for
+	# by default; turning them off only silences QEMU's warnings.
+	qemu=(qemu-system-ppc64 -M pseries,ic-mode=xive,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
+	      -accel tcg -m 1024)
+	console=hvc0
+	;;
+esac
+
+if [ "$build" = 1 ]; then
+	"$LG_ROOT/tools/linux-guest/build-module.sh" "$arch" || fail "module build failed"
+fi
+ko=$ODIR/ipistress.ko
+[ -f "$ko" ] || fail "no $ko (build it first)"
+initrd=$ODIR/initramfs.cpio.gz
+"$LG_ROOT/tools/linux-guest/mkinitramfs.sh" "$initrd" "$BUSYBOX" "$ko" >/dev/null ||
+	fail "mkinitramfs failed"
+
+append="console=$console quiet panic=-1"
+for p in $params; do
+	append="$append ipistress.$p"
+done
+
+status=0
+for n in $smps; do
+	log=$ODIR/qemu-smp$n.log
+	res=$ODIR/result-smp$n.txt
+	rm -f "$res"
+	t0=$(date +%s.%N)
+	# shellcheck disable=SC2086
+	timeout --kill-after=5 "$timeout_s" "${qemu[@]}" -smp "$n" -nodefaults -display none \
+		-monitor none -serial stdio -no-reboot -kernel "$KERNEL" -initrd "$initrd" \
+		-append "$append" ${QEMU_EXTRA:-} </dev/null >"$log" 2>&1
+	qrc=$?
+	t1=$(date +%s.%N)
+	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+	line=$(grep -a -m1 'ipistress: result ' "$log" | tr -d '\r' | sed 's/^.*ipistress: result /ipistress: result /')
+	why=""
+	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		why="timed out after ${timeout_s}s"
+	elif [ -z "$line" ]; then
+		why="no result line (qemu exit $qrc)"
+	elif ! echo "$line" | grep -q ' pass=1 '; then
+		why="pass=0"
+	elif ! echo "$line" | grep -q ' lost=0 '; then
+		why="lost calls"
+	elif grep -a -qE 'WARNING:|BUG:|Call Trace' "$log"; then
+		why="kernel warning in the log"
+	fi
+	[ -n "$line" ] && echo "$line" >"$res"
+	if [ -z "$why" ]; then
+		calls=$(echo "$line" | sed -n 's/.* calls=\([0-9]*\).*/\1/p')
+		rate=$(echo "$line" | sed -n 's/.* calls_per_s=\([0-9]*\).*/\1/p')
+		echo "PASS: linux-qemu ($arch, $KVER, -smp $n): calls=$calls calls_per_s=$rate lost=0 in ${secs}s"
+	else
+		echo "FAIL: linux-qemu ($arch, $KVER, -smp $n): $why in ${secs}s; console: $log"
+		[ -n "$line" ] && echo "  $line"
+		tail -n 20 "$log" | sed 's/^/  | /'
+		status=1
+	fi
+done
+exit $status
