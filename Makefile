@@ -95,6 +95,7 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit-test-release unit-test-asan unit-test-tsan
 	@$(MAKE) --no-print-directory cli-test vmm-test
+	@$(MAKE) --no-print-directory xive-replay-test cross-test-ppc64le
 	@$(MAKE) --no-print-directory guest-test
 	@$(MAKE) --no-print-directory guest-test-sanitized
 	@$(MAKE) --no-print-directory guest-test-qemu
@@ -102,6 +103,8 @@ test: deps
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/ipivirt run --cpus 4 --kernel guest-tests/build/callfunc.elf --stats --timeout 600
+
+include tools/xive-trace/replay.mk
 
 clean:
 	rm -rf $(BUILD)

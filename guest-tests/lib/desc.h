@@ -25,5 +25,6 @@ void idt_init(void);                         /* once, on the BSP */
 void desc_load_cpu(struct percpu *pc);       /* GDT, TSS, IDT on this CPU */
 /* handle_irq() - set the handler of @vec (NULL: none). Return: the old one. */
 irq_handler_t handle_irq(unsigned vec, irq_handler_t h);
+irq_handler_t irq_handler_of(unsigned vec);
 
 #endif

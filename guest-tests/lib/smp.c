@@ -100,7 +100,8 @@ void ap_main(void)
 	struct percpu *pc = this_cpu();
 
 	apic_cpu_init();
-	flush_smp_call_function_queue();   /* nothing should be left; be sure */
+	if (!llist_empty(&pc->call.queue))  /* nothing should be left; be sure */
+		flush_smp_call_function_queue();
 	pc->boot_count++;
 	cpumask_set_atomic(&cpu_online_mask, pc->cpu);
 	for (;;) {

@@ -79,7 +79,7 @@ static void send_call_function_ipi_mask(const struct cpumask *mask)
 
 	cpumask_clr(&others, smp_id());
 	if (smp_all_cpus_online() && cpumask_equal(mask, &others)) {
-		this_cpu()->call.stats.ipis++;
+		this_cpu()->call.stats.ipis += cpumask_weight(mask);
 		apic_icr_write(APIC_DEST_ALLBUT | APIC_DM_FIXED | CALL_FUNCTION_VECTOR, 0);
 		return;
 	}
@@ -197,6 +197,8 @@ void flush_smp_call_function_queue(void)
 	struct smp_call_cpu *me = &this_cpu()->call;
 	struct llist_node *entry = llist_reverse_order(llist_del_all(&me->queue));
 
+	if (!entry)
+		me->stats.empty++;
 	while (entry) {
 		struct csd *csd = container_of(entry, struct csd, node);
 		/* Read all of it first: once unlocked the csd is the owner's again
@@ -229,6 +231,13 @@ static void call_function_interrupt(struct trap_regs *regs)
 	this_cpu()->call.stats.interrupts++;
 	flush_smp_call_function_queue();
 }
+
+/*
+ * Each IPI is sent after an empty-to-non-empty push that followed the
+ * target's last llist_del_all(), so its IRR bit was clear: one IPI, one
+ * interrupt, and that interrupt finds at least the entry that caused it.
+ * callfunc checks interrupts == ipis and empty == 0 on this basis.
+ */
 
 void smp_call_setup_vectors(void)
 {

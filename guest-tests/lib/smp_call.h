@@ -41,8 +41,9 @@ struct csd {
 /* Counters, per CPU, for tests: cheap plain increments by the owner. */
 struct smp_call_stats {
 	u64 queued;      /* csds this CPU put on some queue */
-	u64 ipis;        /* IPIs this CPU sent for them */
+	u64 ipis;        /* CPUs this CPU sent an IPI (a shorthand counts each) */
 	u64 interrupts;  /* call-function interrupts this CPU took */
+	u64 empty;       /* ... that found its queue empty (should not happen) */
 	u64 funcs;       /* functions this CPU ran from its queue */
 };
 

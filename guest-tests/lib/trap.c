@@ -17,7 +17,6 @@ struct ex_entry {
 };
 
 extern const struct ex_entry __ex_table_start[], __ex_table_end[];
-irq_handler_t irq_handler_of(unsigned vec);
 
 static const char *const exception_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",

@@ -37,9 +37,11 @@ mount -t sysfs sysfs /sys
 mount -t debugfs debugfs /sys/kernel/debug
 
 params=$(cat /etc/ipistress.params)
+reruns=0
 for tok in $(cat /proc/cmdline); do
 	case "$tok" in
 	ipistress.*=*) params="$params ${tok#ipistress.}" ;;
+	ipistress_reruns=*) reruns=${tok#ipistress_reruns=} ;;
 	esac
 done
 # The module reports itself; run_on_load=1 makes insmod run one test.
@@ -49,9 +51,18 @@ insmod /lib/modules/ipistress.ko run_on_load=1 $params
 rc=$?
 t1=$(cut -d' ' -f1 /proc/uptime)
 dmesg | grep -E 'ipistress: |ipistress\]|Call Trace|WARNING|BUG' | sed 's/^\[[^]]*\] //'
+# ipistress_reruns=N on the command line: N more runs through debugfs.
+i=0
+while [ "$i" -lt "$reruns" ]; do
+	i=$((i + 1))
+	echo 1 >/sys/kernel/debug/ipistress/run
+	echo "ipistress-guest: rerun $i rc=$? $(cat /sys/kernel/debug/ipistress/result)"
+done
 echo "ipistress-guest: histograms-begin"
 cat /sys/kernel/debug/ipistress/histograms 2>/dev/null
 echo "ipistress-guest: histograms-end"
+rmmod ipistress
+echo "ipistress-guest: rmmod_rc=$?"
 echo "ipistress-guest: done insmod_rc=$rc uptime_before=$t0 uptime_after=$t1"
 sync
 poweroff -f

@@ -6,6 +6,7 @@
 #     --smp "2 4"        vCPU counts to run, one boot each (default: 2 4)
 #     --param K=V        module parameter (repeatable), e.g. --param duration_ms=3000
 #     --timeout SECONDS  per boot (default 110)
+#     --reruns N         after the load-time run, N more runs via debugfs "run"
 #     --no-build         use the .ko already under build/linux-guest/<arch>/
 #
 # Environment: IPISTRESS_PARAMS (extra K=V ..., before --param ones),
@@ -23,14 +24,16 @@ arch=${1:-}
 smps="2 4"
 timeout_s=110
 build=1
+reruns=0
 params="duration_ms=2000 ${IPISTRESS_PARAMS:-}"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) smps=$2; shift 2 ;;
 	--param) params="$params $2"; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
+	--reruns) reruns=$2; shift 2 ;;
 	--no-build) build=0; shift ;;
-	*) echo "usage: $0 x86_64|ppc64le [--smp \"2 4\"] [--param K=V]... [--timeout S] [--no-build]" >&2
+	*) echo "usage: $0 x86_64|ppc64le [--smp \"2 4\"] [--param K=V]... [--timeout S] [--reruns N] [--no-build]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -63,7 +66,7 @@ initrd=$ODIR/initramfs.cpio.gz
 "$LG_ROOT/tools/linux-guest/mkinitramfs.sh" "$initrd" "$BUSYBOX" "$ko" >/dev/null ||
 	fail "mkinitramfs failed"
 
-append="console=$console quiet panic=-1"
+append="console=$console quiet panic=-1 ipistress_reruns=$reruns"
 for p in $params; do
 	append="$append ipistress.$p"
 done
@@ -73,6 +76,7 @@ for n in $smps; do
 	log=$ODIR/qemu-smp$n.log
 	res=$ODIR/result-smp$n.txt
 	rm -f "$res"
+	load=$(cut -d' ' -f1 /proc/loadavg)
 	t0=$(date +%s.%N)
 	# shellcheck disable=SC2086
 	timeout --kill-after=5 "$timeout_s" "${qemu[@]}" -smp "$n" -nodefaults -display none \
@@ -91,6 +95,8 @@ for n in $smps; do
 		why="pass=0"
 	elif ! echo "$line" | grep -q ' lost=0 '; then
 		why="lost calls"
+	elif [ "$(grep -a -c 'ipistress-guest: rerun [0-9]* rc=0 ipistress: result pass=1 .* lost=0 ' "$log")" != "$reruns" ]; then
+		why="a debugfs rerun failed"
 	elif grep -a -qE 'WARNING:|BUG:|Call Trace' "$log"; then
 		why="kernel warning in the log"
 	fi
@@ -98,7 +104,7 @@ for n in $smps; do
 	if [ -z "$why" ]; then
 		calls=$(echo "$line" | sed -n 's/.* calls=\([0-9]*\).*/\1/p')
 		rate=$(echo "$line" | sed -n 's/.* calls_per_s=\([0-9]*\).*/\1/p')
-		echo "PASS: linux-qemu ($arch, $KVER, -smp $n): calls=$calls calls_per_s=$rate lost=0 in ${secs}s"
+		echo "PASS: linux-qemu ($arch, $KVER, -smp $n): calls=$calls calls_per_s=$rate lost=0 in ${secs}s (host load $load)"
 	else
 		echo "FAIL: linux-qemu ($arch, $KVER, -smp $n): $why in ${secs}s; console: $log"
 		[ -n "$line" ] && echo "  $line"
@@ -106,4 +112,9 @@ for n in $smps; do
 		status=1
 	fi
 done
+if [ $status = 0 ]; then
+	echo "PASS: linux-qemu ($arch): all boots passed (-smp $smps)"
+else
+	echo "FAIL: linux-qemu ($arch): see above"
+fi
 exit $status

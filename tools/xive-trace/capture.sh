@@ -12,6 +12,8 @@
 #   ipi2    2 vCPUs, IPI-heavy /init (taskset on every CPU, /proc/interrupts),
 #           console input fed to the hvc (device interrupts on its LISN)
 #   ipi4    the same with 4 vCPUs
+#   lsi2    2 vCPUs and a virtio-rng-pci without MSI-X: PCI INTx, an LSI
+#           that Linux manages through H_INT_ESB; /init reads /dev/hwrng
 # OUTDIR defaults to tests/xive-traces. Raw QEMU traces and console logs are
 # kept in build/xive-trace/raw/.
 #
@@ -40,7 +42,7 @@ while getopts o: opt; do
 	esac
 done
 shift $((OPTIND - 1))
-VARIANTS=${*:-boot2 ipi2 ipi4}
+VARIANTS=${*:-boot2 ipi2 ipi4 lsi2}
 
 die() { echo "capture: $*" >&2; exit 1; }
 
@@ -84,6 +86,13 @@ rm -rf "$tree"
 mkdir -p "$tree/bin" "$tree/dev" "$tree/proc" "$tree/sys"
 cp "$CACHE/root/bin/busybox" "$tree/bin/busybox"
 cp "$ROOT/tools/xive-trace/init.sh" "$tree/init"
+# The modules of the lsi variant (virtio-rng-pci over INTx).
+mkdir -p "$tree/modules"
+for m in virtio/virtio.ko virtio/virtio_ring.ko virtio/virtio_pci_modern_dev.ko \
+	virtio/virtio_pci_legacy_dev.ko virtio/virtio_pci.ko char/hw_random/virtio-rng.ko; do
+	cp "$(dirname "$kernel")"/../lib/modules/*/kernel/drivers/$m "$tree/modules/" ||
+		die "no module $m in the kernel package"
+done
 chmod 755 "$tree/init"
 # /dev/console for the kernel to open before /init mounts devtmpfs (needs
 # root to make the node).
@@ -97,14 +106,21 @@ dyndbg='dyndbg="file arch/powerpc/sysdev/xive/spapr.c +p"'
 
 run_one() {
 	name=$1 cpus=$2 mode=$3
+	shift 3
+	extra="$*"
 	raw=$CACHE/raw/$name.log con=$CACHE/raw/$name.console fifo=$CACHE/raw/$name.in
 	rm -f "$raw" "$con" "$fifo"
 	append="console=hvc0 quiet xivemode=$mode $dyndbg"
 	set -- "$QEMU" -M pseries,ic-mode=xive -accel tcg,thread=multi -smp "$cpus" \
 		-m 1G -nographic -nodefaults -serial mon:stdio \
-		-kernel "$kernel" -initrd "$initrd" -append "$append" \
+		-kernel "$kernel" -initrd "$initrd" -append "$append" $extra \
 		-msg timestamp=on -trace 'xive_*' -trace 'spapr_xive_*' -D "$raw"
-	echo "capture: $name: $*"
+	cmd=""
+	for a in "$@"; do
+		case $a in *[\ \*\"]*) a="'$a'" ;; esac
+		cmd="$cmd${cmd:+ }$a"
+	done
+	echo "capture: $name: $cmd"
 	mkfifo "$fifo"
 	timeout "$TIMEOUT" "$@" < "$fifo" > "$con" 2>&1 &
 	qpid=$!
@@ -121,7 +137,7 @@ run_one() {
 	grep -aq XIVEDONE "$con" || die "$name: the guest did not finish (rc $rc), see $con"
 	python3 "$ROOT/tools/xive-trace/normalize.py" --trace "$raw" --console "$con" \
 		--name "$name" --qemu "$qver" \
-		--cmd "$(echo "$*" | sed "s|$CACHE|build/xive-trace|g")" \
+		--cmd "$(echo "$cmd" | sed "s|$CACHE|build/xive-trace|g")" \
 		-o "$OUT/$name.trace"
 }
 
@@ -131,6 +147,7 @@ for v in $VARIANTS; do
 	boot2) run_one boot2 2 boot ;;
 	ipi2) run_one ipi2 2 ipi ;;
 	ipi4) run_one ipi4 4 ipi ;;
+	lsi2) run_one lsi2 2 lsi -device virtio-rng-pci,vectors=0 ;;
 	*) die "unknown variant $v" ;;
 	esac
 done

@@ -122,6 +122,10 @@ static unsigned int cb_delay_ns;
 module_param(cb_delay_ns, uint, 0644);
 MODULE_PARM_DESC(cb_delay_ns, "Busy-wait this long in every callback");
 
+static unsigned int interval_us;
+module_param(interval_us, uint, 0644);
+MODULE_PARM_DESC(interval_us, "Sleep this long between a worker's calls (0: back to back)");
+
 static unsigned int quiesce_ms = 2000;
 module_param(quiesce_ms, uint, 0644);
 MODULE_PARM_DESC(quiesce_ms, "How long to wait for outstanding calls before counting them lost");
@@ -155,14 +159,14 @@ static const char * const ips_prim_name[IPS_NR_PRIMS] = {
 
 /* Latency histograms: log2 buckets split in IPS_SUB linear sub-buckets. */
 #define IPS_SUB_BITS	2
-#define IPS_SUB		(1U << IPS_SUB_BITS)
+#define IPS_SUB		BIT(IPS_SUB_BITS)
 #define IPS_NR_BUCKETS	(40 * IPS_SUB)
 
 /* Calls a worker may have outstanding: the size of its record ring. */
 #define IPS_RING	32
 /* A token is (sequence << IPS_SLOT_BITS) | record index. */
 #define IPS_SLOT_BITS	16
-#define IPS_MAX_RECS	(1UL << IPS_SLOT_BITS)
+#define IPS_MAX_RECS	BIT(IPS_SLOT_BITS)
 #define IPS_GEN_MASK	(ULONG_MAX >> IPS_SLOT_BITS)
 
 #define IPS_RESULT_MAX	960
@@ -551,7 +555,10 @@ static int ips_worker_fn(void *arg)
 		ips_issue_one(w);
 		if (ips_limit && atomic_long_inc_return(&ips_issued) >= ips_limit)
 			WRITE_ONCE(ips_stop, true);
-		cond_resched();
+		if (interval_us)
+			usleep_range(interval_us, interval_us + interval_us / 8 + 1);
+		else
+			cond_resched();
 	}
 	/* Stay around until kthread_stop() so the task cannot go away under it. */
 	set_current_state(TASK_INTERRUPTIBLE);
@@ -698,10 +705,13 @@ static bool ips_quiet(void)
 	for (i = 0; i < ips_nr_recs; i++)
 		if (atomic_read_acquire(&ips_recs[i].pending) > 0)
 			return false;
-	for (i = 0; i < ips_nr_workers; i++)
-		for (k = 0; k < nr_cpu_ids; k++)
+	for (i = 0; i < ips_nr_workers; i++) {
+		for (k = 0; k < nr_cpu_ids; k++) {
+			/* Pairs with the release in ips_async_cb(). */
 			if (smp_load_acquire(&ips_workers[i].async[k].busy))
 				return false;
+		}
+	}
 	return true;
 }
 
@@ -759,13 +769,15 @@ static void ips_report(u64 elapsed_ns)
 	if (h && all) {
 		for (p = 0; p < IPS_NR_PRIMS; p++) {
 			for (wt = 1; wt >= 0; wt--) {
+				const char *name = ips_prim_name[p], *mode = wt ? "w" : "nw";
+
 				if (p == IPS_ASYNC && wt)
 					continue;
 				ips_hist_sum(h, IPS_LAT_OFF(p, wt));
 				len += scnprintf(ips_result + len, sizeof(ips_result) - len,
 						 " %s_%s_p50_ns=%llu %s_%s_p99_ns=%llu",
-						 ips_prim_name[p], wt ? "w" : "nw", ips_hist_pct(h, 50),
-						 ips_prim_name[p], wt ? "w" : "nw", ips_hist_pct(h, 99));
+						 name, mode, ips_hist_pct(h, 50),
+						 name, mode, ips_hist_pct(h, 99));
 			}
 			ips_hist_sum(h, IPS_IPI_OFF(p));
 			for (b = 0; b < IPS_NR_BUCKETS; b++)
@@ -789,7 +801,7 @@ static void ips_report(u64 elapsed_ns)
 static int ips_run(void)
 {
 	unsigned int i, started = 0;
-	u64 t_start = 0, t_end = 0, limit_ms;
+	u64 t_start = 0, t_end = 0, limit_ms, deadline;
 	bool locked = false;
 	int ret, cpu, p;
 
@@ -798,13 +810,16 @@ static int ips_run(void)
 	if (!duration_ms && !nr_calls)
 		return -EINVAL;
 
-	if (cpus && *cpus) {
+	/* cpus may be rewritten through sysfs meanwhile: read it under the lock. */
+	ret = 0;
+	kernel_param_lock(THIS_MODULE);
+	if (cpus && *cpus)
 		ret = cpulist_parse(cpus, ips_cpus);
-		if (ret)
-			return ret;
-	} else {
+	else
 		cpumask_copy(ips_cpus, cpu_online_mask);
-	}
+	kernel_param_unlock(THIS_MODULE);
+	if (ret)
+		return ret;
 	cpumask_and(ips_cpus, ips_cpus, cpu_online_mask);
 	ips_nr_cpus = cpumask_weight(ips_cpus);
 	if (!ips_nr_cpus || !concurrency)
@@ -858,8 +873,9 @@ static int ips_run(void)
 		goto out_stop;
 	}
 
-	pr_info("start cpus=%*pbl workers=%u duration_ms=%u nr_calls=%lu wait_pct=%u weights=%u,%u,%u,%u,%u,%u\n",
+	pr_info("start cpus=%*pbl workers=%u duration_ms=%u nr_calls=%lu wait_pct=%u interval_us=%u weights=%u,%u,%u,%u,%u,%u\n",
 		cpumask_pr_args(ips_cpus), ips_nr_workers, duration_ms, nr_calls, wait_pct,
+		interval_us,
 		ips_weight[0], ips_weight[1], ips_weight[2], ips_weight[3], ips_weight[4],
 		ips_weight[5]);
 	limit_ms = duration_ms ? duration_ms : 600000;
@@ -883,8 +899,9 @@ out_stop:
 	}
 
 	/* Give no-wait calls still in flight their time, then count the rest lost. */
-	for (i = 0; i < quiesce_ms && !ips_quiet(); i++)
-		msleep(1);
+	deadline = ktime_get_ns() + (u64)quiesce_ms * NSEC_PER_MSEC;
+	while (!ips_quiet() && ktime_get_ns() < deadline)
+		usleep_range(500, 1000);
 	cpus_read_unlock();
 	ips_report(t_end - t_start);
 

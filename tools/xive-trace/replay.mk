@@ -1,0 +1,40 @@
+# tools/xive-trace/replay.mk - XIVE conformance replay and the ppc64le
+# cross test. Included from the top-level Makefile; uses CC, CFLAGS and
+# BUILD when they are defined there.
+#
+#   make xive-replay-test     build $(BUILD)/xive-replay, replay every
+#                             tests/xive-traces/*.trace (a second or so)
+#   make cross-test-ppc64le   Check unit tests cross-built for ppc64le and
+#                             run under qemu-ppc64le (tools/cross-test-ppc64le.sh)
+#
+# Traces are captured on demand with tools/xive-trace/capture.sh (needs
+# qemu-system-ppc and a ppc64el kernel; not part of these targets).
+
+# Keep the includer's default goal: nothing here should become `make`'s.
+XIVE_SAVED_GOAL := $(.DEFAULT_GOAL)
+
+CC ?= gcc
+BUILD ?= build
+CFLAGS ?= -g -O2
+
+XIVE_REPLAY_SRCS := tools/xive-replay.c $(sort $(wildcard vmm/xive_*.c))
+XIVE_REPLAY_HDRS := $(wildcard vmm/xive_*.h) vmm/cpumask.h
+XIVE_TRACES := $(sort $(wildcard tests/xive-traces/*.trace))
+# Always C11 and warnings as errors, whatever CFLAGS the includer has.
+XIVE_REPLAY_CFLAGS := $(filter-out -std=% -Wall -Wextra -Werror -pthread,$(CFLAGS)) \
+	-std=c11 -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -Ivmm -Iinclude
+
+.PHONY: xive-replay-test cross-test-ppc64le
+
+$(BUILD)/xive-replay: $(XIVE_REPLAY_SRCS) $(XIVE_REPLAY_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(XIVE_REPLAY_CFLAGS) $(XIVE_REPLAY_SRCS) -o $@
+
+xive-replay-test: $(BUILD)/xive-replay
+	@test -n "$(XIVE_TRACES)" || { echo "xive-replay-test: no tests/xive-traces/*.trace"; exit 1; }
+	$(BUILD)/xive-replay $(XIVE_TRACES)
+
+cross-test-ppc64le:
+	BUILD=$(BUILD) tools/cross-test-ppc64le.sh
+
+.DEFAULT_GOAL := $(XIVE_SAVED_GOAL)
