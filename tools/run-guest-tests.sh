@@ -107,17 +107,22 @@ sanitized)
 qemu)
 	QEMU="qemu-system-x86_64 -display none -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 -m 256"
 	command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 missing"; exit 1; }
+	# QEMU's own APICs lack a few things the apic kernel checks (no ESR
+	# illegal-vector errors; TCG: SVR disable does not mask LVTs; this
+	# host's KVM APIC: ISR not set while a handler runs): the kernel
+	# reports those as XFAIL when told. ipivirt is never given xfail=.
 	for k in smp apic ipi; do
-		run_case "qemu-tcg $k 2cpu" 120 $QEMU -accel tcg -smp 2 -kernel "$GT/$k.flat"
-		run_case "qemu-tcg $k 4cpu" 120 $QEMU -accel tcg -smp 4 -kernel "$GT/$k.flat"
+		xf=""
+		[ "$k" = apic ] && xf="xfail=esr,lvtmask"
+		run_case "qemu-tcg $k 2cpu" 120 $QEMU -accel tcg -smp 2 -kernel "$GT/$k.flat" -append "$xf"
+		run_case "qemu-tcg $k 4cpu" 120 $QEMU -accel tcg -smp 4 -kernel "$GT/$k.flat" -append "$xf"
 	done
 	run_case "qemu-tcg callfunc 4cpu" 300 $QEMU -accel tcg -smp 4 -kernel "$GT/callfunc.flat"
 	if kvm_usable; then
 		# QEMU with KVM's in-kernel APIC: x2APIC, and a shorter stress
 		# (guest instructions are emulated here: ~60 us per IPI).
-		for k in apic ipi; do
-			run_case "qemu-kvm $k 2cpu x2apic" 300 $QEMU -accel kvm -cpu host,+x2apic -smp 2 -kernel "$GT/$k.flat"
-		done
+		run_case "qemu-kvm apic 2cpu x2apic" 300 $QEMU -accel kvm -cpu host,+x2apic -smp 2 -kernel "$GT/apic.flat" -append "xfail=esr,isr"
+		run_case "qemu-kvm ipi 2cpu x2apic" 300 $QEMU -accel kvm -cpu host,+x2apic -smp 2 -kernel "$GT/ipi.flat"
 		run_case "qemu-kvm callfunc 4cpu" 400 $QEMU -accel kvm -cpu host,+x2apic -smp 4 -kernel "$GT/callfunc.flat" -append "calls=20000"
 	else
 		need_kvm || true

@@ -7,6 +7,7 @@
 #     --param K=V        module parameter (repeatable), e.g. --param duration_ms=3000
 #     --timeout SECONDS  per boot (default 110)
 #     --reruns N         after the load-time run, N more runs via debugfs "run"
+#     --append STR       more kernel command line (e.g. "noxsave clearcpuid=cx16")
 #     --no-build         use the .ko already under build/linux-guest/<arch>/
 #
 # Environment: IPISTRESS_PARAMS (extra K=V ..., before --param ones),
@@ -25,6 +26,7 @@ smps="2 4"
 timeout_s=110
 build=1
 reruns=0
+extra_append=""
 params="duration_ms=2000 ${IPISTRESS_PARAMS:-}"
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -32,8 +34,9 @@ while [ $# -gt 0 ]; do
 	--param) params="$params $2"; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--reruns) reruns=$2; shift 2 ;;
+	--append) extra_append="$extra_append $2"; shift 2 ;;
 	--no-build) build=0; shift ;;
-	*) echo "usage: $0 x86_64|ppc64le [--smp \"2 4\"] [--param K=V]... [--timeout S] [--reruns N] [--no-build]" >&2
+	*) echo "usage: $0 x86_64|ppc64le [--smp \"2 4\"] [--param K=V]... [--timeout S] [--reruns N] [--append STR] [--no-build]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -66,7 +69,7 @@ initrd=$ODIR/initramfs.cpio.gz
 "$LG_ROOT/tools/linux-guest/mkinitramfs.sh" "$initrd" "$BUSYBOX" "$ko" >/dev/null ||
 	fail "mkinitramfs failed"
 
-append="console=$console quiet panic=-1 ipistress_reruns=$reruns"
+append="console=$console quiet panic=-1 ipistress_reruns=$reruns$extra_append"
 for p in $params; do
 	append="$append ipistress.$p"
 done
