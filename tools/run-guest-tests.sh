@@ -90,7 +90,7 @@ ipivirt)
 	run_case "ipi 4cpu multiboot xapic" 180 "$BIN" run --cpus 4 --xapic --kernel "$GT/ipi.flat"
 	run_case "callfunc 2cpu x2apic" 300 "$BIN" run --cpus 2 --stats --kernel "$GT/callfunc.elf"
 	run_case "callfunc 4cpu x2apic" 400 "$BIN" run --cpus 4 --stats --kernel "$GT/callfunc.elf"
-	run_case "callfunc 4cpu xapic" 400 "$BIN" run --cpus 4 --xapic --stats --kernel "$GT/callfunc.elf"
+	run_case "callfunc 4cpu xapic" 400 "$BIN" run --cpus 4 --xapic --stats --kernel "$GT/callfunc.elf" --append calls=20000
 	run_case "callfunc 8cpu x2apic" 500 "$BIN" run --cpus 8 --stats --kernel "$GT/callfunc.elf"
 	finish ipivirt
 	;;

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <linux/kvm.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,9 @@ static int ops_send_ipi(void *opaque, const struct apic_ipi *ipi)
 {
 	struct vm *vm = opaque;
 
+	/* Runs on the sender's thread: the flag is the sender's own. */
+	if (ipi->source_cpu < vm->nr_cpus)
+		vm->vcpus[ipi->source_cpu]->sent_ipi = true;
 	return apic_ipi_route(vm->apic_router, ipi);
 }
 
@@ -476,6 +480,16 @@ static void *vcpu_thread(void *arg)
 		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELAXED);
 		atomic_store(&v->mode, VCPU_OUTSIDE);
 		handle_exit(v);
+		/*
+		 * A sender usually spins until its target answers; with more
+		 * vCPUs than host cores, give the target our core now rather
+		 * than at the end of our time slice.
+		 */
+		if (v->sent_ipi) {
+			v->sent_ipi = false;
+			if (v->vm->cfg.ipi_yield)
+				sched_yield();
+		}
 	}
 	atomic_store(&v->mode, VCPU_OUTSIDE);
 	return NULL;

@@ -36,6 +36,7 @@ struct vcpu {
 	_Atomic int mode;             /* enum vcpu_mode, also the futex word */
 	bool nmi_pending;             /* owner only */
 	bool wait_for_sipi;           /* owner only */
+	bool sent_ipi;                /* owner only: this exit sent an IPI */
 	struct vcpu_stats stats;
 };
 

@@ -63,6 +63,7 @@ struct vm_config {
 	enum vm_apic_mode apic_mode;
 	bool stats;
 	unsigned timeout_s; /* 0: none */
+	bool ipi_yield;     /* sender yields its host CPU after an IPI */
 };
 
 struct vm {
