@@ -54,7 +54,7 @@ run_case() {
 		[ "${BASH_REMATCH[1]}" -gt 0 ]; then
 		pass=$((pass + 1))
 		printf 'PASS  %-44s %6ss  %s\n' "$name" "$secs" "$summary"
-		grep -E '^(callfunc|ipi-latency|stats):' "$log" | sed 's/^/      /'
+		grep -E '^(callfunc|ipi-latency|stats|total):' "$log" | sed 's/^/      /'
 	else
 		fail=$((fail + 1))
 		failed_names+=("$name")
