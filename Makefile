@@ -96,15 +96,18 @@ test: deps
 	@$(MAKE) --no-print-directory unit-test-release unit-test-asan unit-test-tsan
 	@$(MAKE) --no-print-directory cli-test vmm-test
 	@$(MAKE) --no-print-directory xive-replay-test cross-test-ppc64le
+	@$(MAKE) --no-print-directory linux-patch-check linux-module linux-module-ppc64le
 	@$(MAKE) --no-print-directory guest-test
 	@$(MAKE) --no-print-directory guest-test-sanitized
 	@$(MAKE) --no-print-directory guest-test-qemu
+	@$(MAKE) --no-print-directory test-linux-qemu-x86 test-linux-ppc64
 
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/ipivirt run --cpus 4 --kernel guest-tests/build/callfunc.elf --stats --timeout 600
 
 include tools/xive-trace/replay.mk
+include tools/linux-guest/linux.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -15,7 +15,7 @@
 enum {
 	OPT_CPUS = 256, OPT_MEM, OPT_KERNEL, OPT_APPEND, OPT_INITRD,
 	OPT_X2APIC, OPT_XAPIC, OPT_STATS, OPT_TIMEOUT, OPT_HELP, OPT_VERSION,
-	OPT_IPI_YIELD,
+	OPT_IPI_YIELD, OPT_IRQCHIP,
 };
 
 static const struct option run_options[] = {
@@ -29,6 +29,7 @@ static const struct option run_options[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "ipi-yield", required_argument, NULL, OPT_IPI_YIELD },
+	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -50,6 +51,8 @@ void cli__usage(FILE *out)
 "  --initrd FILE    initial ramdisk (multiboot module 0)\n"
 "  --x2apic         offer x2APIC in CPUID (default)\n"
 "  --xapic          hide x2APIC: the guest uses the xAPIC MMIO page\n"
+"  --irqchip apic|xive  the controller for guest IPIs (default apic); xive\n"
+"                   maps the POWER XIVE model (docs/xive-x86.md)\n"
 "  --stats          print per-vCPU exit, IPI, kick and injection counts\n"
 "  --timeout SECS   end the run after SECS seconds (exit status 124)\n"
 "  --ipi-yield on|off  after sending an IPI, yield the host CPU so the\n"
@@ -198,6 +201,16 @@ int cli__parse(int argc, char **argv, enum cli_action *action,
 					    "of seconds from 1 to 604800",
 					    optarg);
 			cfg->timeout_s = (unsigned)n;
+			break;
+		case OPT_IRQCHIP:
+			if (!strcmp(optarg, "apic"))
+				cfg->irqchip = VM_IRQCHIP_APIC;
+			else if (!strcmp(optarg, "xive"))
+				cfg->irqchip = VM_IRQCHIP_XIVE;
+			else
+				return fail(err, errlen,
+					    "--irqchip: '%s' is not apic or xive",
+					    optarg);
 			break;
 		case OPT_IPI_YIELD:
 			if (!strcmp(optarg, "on"))

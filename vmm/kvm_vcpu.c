@@ -30,6 +30,7 @@
 
 #include "kvm_cpu_setup.h"
 #include "kvm_vcpu.h"
+#include "x86_xive.h"
 
 #define SIG_KICK SIGUSR1
 #define MSR_IA32_TSC 0x10
@@ -314,6 +315,13 @@ static void service_events(struct vcpu *v)
 		v->nmi_pending = true;
 }
 
+/* The level of the XIVE output line as a vector, or -1. */
+static int xive_vector(const struct vcpu *v)
+{
+	return v->vm->xive_dev ? xive_dev__pending_vector(v->vm->xive_dev, v->id)
+			       : -1;
+}
+
 static void inject(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -324,12 +332,19 @@ static void inject(struct vcpu *v)
 			v->stats.nmis++;
 		v->nmi_pending = false;
 	}
-	if (apic_next_interrupt(v->apic) < 0) {
+	if (apic_next_interrupt(v->apic) < 0 && xive_vector(v) < 0) {
 		run->request_interrupt_window = 0;
 		return;
 	}
 	if (run->ready_for_interrupt_injection && run->if_flag) {
+		/*
+		 * The APIC first (its vectors are acknowledged into ISR), then
+		 * XIVE's line, which stays up until the guest's TIMA ack, like
+		 * an ExtINT: it needs no acknowledgement here.
+		 */
 		vector = apic_ack_interrupt(v->apic);
+		if (vector < 0)
+			vector = xive_vector(v);
 		if (vector >= 0) {
 			struct kvm_interrupt irq = { .irq = (uint32_t)vector };
 			if (ioctl(v->fd, KVM_INTERRUPT, &irq) == 0)
@@ -354,7 +369,9 @@ static bool wake_pending(struct vcpu *v, bool if_flag)
 		return false;
 	if (was_waiting) /* a SIPI started it */
 		return true;
-	return v->nmi_pending || (if_flag && apic_next_interrupt(v->apic) >= 0);
+	return v->nmi_pending ||
+	       (if_flag && (apic_next_interrupt(v->apic) >= 0 ||
+			    xive_vector(v) >= 0));
 }
 
 /* Sleep until an interrupt (or SIPI, or stop) is pending. */

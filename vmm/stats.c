@@ -4,6 +4,7 @@
 
 #include "kvm_vcpu.h"
 #include "stats.h"
+#include "x86_xive.h"
 
 void stats__print(struct vm *vm, FILE *out)
 {
@@ -22,7 +23,10 @@ void stats__print(struct vm *vm, FILE *out)
 		const struct vcpu_stats *s = &vm->vcpus[i]->stats;
 		uint64_t sent, recv;
 
-		apic_ipi_cpu_counts(vm->apic_router, i, &sent, &recv);
+		if (vm->xive_dev) /* guest IPIs go through XIVE triggers */
+			xive_dev__cpu_counts(vm->xive_dev, i, &sent, &recv);
+		else
+			apic_ipi_cpu_counts(vm->apic_router, i, &sent, &recv);
 		total_exits += s->exits;
 		fprintf(out, "%-5u %10" PRIu64 " %9" PRIu64 " %9" PRIu64
 			     " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
@@ -34,6 +38,15 @@ void stats__print(struct vm *vm, FILE *out)
 			atomic_load(&s->kicks_wake), s->injections, s->nmis);
 	}
 	apic_ipi_counts(vm->apic_router, &messages, &deliveries);
+	if (vm->xive_dev) {
+		messages = deliveries = 0;
+		for (unsigned i = 0; i < vm->nr_cpus; i++) {
+			uint64_t sent, recv;
+			xive_dev__cpu_counts(vm->xive_dev, i, &sent, &recv);
+			messages += sent;
+			deliveries += recv;
+		}
+	}
 	fprintf(out, "total: exits=%" PRIu64 " ipi-messages=%" PRIu64
 		     " ipi-deliveries=%" PRIu64, total_exits, messages,
 		deliveries);

@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "power.h"
 #include "uart.h"
+#include "x86_xive.h"
 
 #define MAX_IMAGE_SIZE (1ull << 30)
 
@@ -238,6 +239,11 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
 	ret = setup_devices(vm, err, errlen);
 	if (ret)
 		return ret;
+	if (cfg->irqchip == VM_IRQCHIP_XIVE) {
+		ret = xive_dev__create(vm, err, errlen);
+		if (ret)
+			return ret;
+	}
 	ret = load_guest(vm, err, errlen);
 	if (ret)
 		return ret;
@@ -253,6 +259,8 @@ void vm__destroy(struct vm *vm)
 		kvm_vcpu__destroy(vm->vcpus[i]);
 		vm->vcpus[i] = NULL;
 	}
+	xive_dev__destroy(vm->xive_dev);
+	vm->xive_dev = NULL;
 	apic_ipi_router_destroy(vm->apic_router);
 	apic_bus_destroy(vm->apic_bus);
 	virq_table_destroy(vm->virqs);

@@ -25,6 +25,8 @@
 #define VM_DEFAULT_MEM (256ull << 20)
 
 enum vm_apic_mode { VM_APIC_X2APIC, VM_APIC_XAPIC };
+/* Which controller carries guest IPIs (the local APIC always exists). */
+enum vm_irqchip { VM_IRQCHIP_APIC, VM_IRQCHIP_XIVE };
 
 /* Why a run ended; decides ipivirt's exit status. */
 enum vm_exit_kind {
@@ -53,6 +55,7 @@ struct vcpu;
 struct event_loop;
 struct uart;
 struct fw_cfg;
+struct xive_dev;
 
 struct vm_config {
 	unsigned nr_cpus;
@@ -61,6 +64,7 @@ struct vm_config {
 	const char *initrd_path;
 	const char *append;
 	enum vm_apic_mode apic_mode;
+	enum vm_irqchip irqchip;
 	bool stats;
 	unsigned timeout_s; /* 0: none */
 	bool ipi_yield;     /* sender yields its host CPU after an IPI */
@@ -81,6 +85,7 @@ struct vm {
 	struct virq_table *virqs;
 	struct apic_bus *apic_bus;
 	struct apic_ipi_router *apic_router;
+	struct xive_dev *xive_dev; /* --irqchip xive only */
 
 	struct vcpu *vcpus[IPIVIRT_MAX_CPUS];
 	unsigned nr_cpus;

@@ -14,6 +14,7 @@
 # from that tree reports no errors. Prints PASS/FAIL; non-zero on failure.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../../tools/linux-guest/common.sh
 . "$here/../../tools/linux-guest/common.sh"
 
 full=0

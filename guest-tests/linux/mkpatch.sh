@@ -19,7 +19,7 @@ out=$here/patches/0001-smp-add-ipistress-an-end-to-end-test-of-smp_call_fun.patc
 author=${PATCH_AUTHOR:-ipivirt developers <ipivirt-dev@example.org>}
 date=${PATCH_DATE:-Sat, 21 Nov 2026 12:00:00 +0000}
 
-mode=write
+mode="write"
 case "${1:-}" in
 --check) mode=check ;;
 "") ;;

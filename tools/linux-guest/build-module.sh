@@ -4,6 +4,7 @@
 # Builds in a copy under build/linux-guest/<arch>/module so the source tree
 # stays clean; the .ko ends up at build/linux-guest/<arch>/ipistress.ko.
 set -uo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 arch=${1:-x86_64}

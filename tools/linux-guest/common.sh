@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables set here are used by the scripts that source it
 # Shared helpers for the Linux guest tooling (sourced, not run).
 #
 # Everything comes from Debian packages: linux-headers-amd64 and

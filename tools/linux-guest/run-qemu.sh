@@ -18,6 +18,7 @@
 # any boot failed: no result line, pass=0, lost!=0, a kernel WARNING/BUG, or
 # the time limit.
 set -uo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 arch=${1:-}
@@ -54,6 +55,7 @@ x86_64 | x86 | amd64)
 	arch=ppc64le
 	# TCG cannot provide the Spectre-mitigation capabilities pseries asks for
 	# by default; turning them off only silences QEMU's warnings.
+	# shellcheck disable=SC2054 # commas inside one -M argument
 	qemu=(qemu-system-ppc64 -M pseries,ic-mode=xive,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
 	      -accel tcg -m 1024)
 	console=hvc0
