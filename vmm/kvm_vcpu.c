@@ -318,7 +318,7 @@ static void service_events(struct vcpu *v)
 /* The level of the XIVE output line as a vector, or -1. */
 static int xive_vector(const struct vcpu *v)
 {
-	return v->vm->xive_dev ? xive_dev__pending_vector(v->vm->xive_dev, v->id)
+	return v->vm->xive_dev ? x86_xive__pending_vector(v->vm->xive_dev, v->id)
 			       : -1;
 }
 

@@ -24,7 +24,7 @@ void stats__print(struct vm *vm, FILE *out)
 		uint64_t sent, recv;
 
 		if (vm->xive_dev) /* guest IPIs go through XIVE triggers */
-			xive_dev__cpu_counts(vm->xive_dev, i, &sent, &recv);
+			x86_xive__cpu_counts(vm->xive_dev, i, &sent, &recv);
 		else
 			apic_ipi_cpu_counts(vm->apic_router, i, &sent, &recv);
 		total_exits += s->exits;
@@ -42,7 +42,7 @@ void stats__print(struct vm *vm, FILE *out)
 		messages = deliveries = 0;
 		for (unsigned i = 0; i < vm->nr_cpus; i++) {
 			uint64_t sent, recv;
-			xive_dev__cpu_counts(vm->xive_dev, i, &sent, &recv);
+			x86_xive__cpu_counts(vm->xive_dev, i, &sent, &recv);
 			messages += sent;
 			deliveries += recv;
 		}

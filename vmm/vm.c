@@ -78,42 +78,67 @@ void vm_request_exit(struct vm *vm, enum vm_exit_kind kind, int code)
 	event_loop__notify(vm->loop);
 }
 
+/* The kernel and initrd files, read once and checked before KVM exists. */
+struct guest_images {
+	uint8_t *kernel, *initrd;
+	size_t kernel_size, initrd_size;
+	struct loaded_kernel k; /* where the kernel will land */
+};
+
+static void images_free(struct guest_images *img)
+{
+	free(img->kernel);
+	free(img->initrd);
+	img->kernel = img->initrd = NULL;
+}
+
+/* Read and check the images; a bad one is refused before touching KVM. */
+static int read_images(const struct vm_config *cfg, struct guest_images *img,
+		       char *err, size_t errlen)
+{
+	int ret;
+
+	memset(img, 0, sizeof(*img));
+	img->kernel = loader__read_file(cfg->kernel_path, &img->kernel_size,
+					MAX_IMAGE_SIZE, err, errlen);
+	if (!img->kernel)
+		return -ENOENT;
+	ret = loader__load_image(img->kernel, img->kernel_size, NULL,
+				 cfg->mem_size, &img->k, err, errlen);
+	if (ret || !cfg->initrd_path)
+		return ret;
+	img->initrd = loader__read_file(cfg->initrd_path, &img->initrd_size,
+					MAX_IMAGE_SIZE, err, errlen);
+	if (!img->initrd)
+		return -ENOENT;
+	if (img->initrd_size > cfg->mem_size ||
+	    img->k.end > cfg->mem_size - img->initrd_size) {
+		snprintf(err, errlen, "initrd %s (%zu bytes) does not fit in "
+			 "guest memory after the kernel", cfg->initrd_path,
+			 img->initrd_size);
+		return -E2BIG;
+	}
+	return 0;
+}
+
 /* Put the kernel, the initrd and the boot data in guest memory. */
-static int load_guest(struct vm *vm, char *err, size_t errlen)
+static int load_guest(struct vm *vm, const struct guest_images *img,
+		      char *err, size_t errlen)
 {
 	struct loaded_kernel k;
 	struct boot_module initrd, *initrd_p = NULL;
-	uint8_t *image;
-	size_t size;
 	char cmdline[BOOT_CMDLINE_MAX];
 	int ret;
 
-	image = loader__read_file(vm->cfg.kernel_path, &size, MAX_IMAGE_SIZE,
-				  err, errlen);
-	if (!image)
-		return -ENOENT;
-	ret = loader__load_image(image, size, vm->ram, vm->ram_size, &k, err,
-				 errlen);
-	free(image);
+	ret = loader__load_image(img->kernel, img->kernel_size, vm->ram,
+				 vm->ram_size, &k, err, errlen);
 	if (ret)
 		return ret;
-
-	if (vm->cfg.initrd_path) {
-		image = loader__read_file(vm->cfg.initrd_path, &size,
-					  MAX_IMAGE_SIZE, err, errlen);
-		if (!image)
-			return -ENOENT;
-		if (size > vm->ram_size || k.end > vm->ram_size - size) {
-			snprintf(err, errlen, "initrd %s (%zu bytes) does not "
-				 "fit in guest memory after the kernel",
-				 vm->cfg.initrd_path, size);
-			free(image);
-			return -E2BIG;
-		}
-		memcpy(vm->ram + k.end, image, size);
-		initrd = (struct boot_module){ k.end, k.end + size };
+	if (img->initrd) {
+		/* read_images() checked that it fits after the kernel. */
+		memcpy(vm->ram + k.end, img->initrd, img->initrd_size);
+		initrd = (struct boot_module){ k.end, k.end + img->initrd_size };
 		initrd_p = &initrd;
-		free(image);
 	}
 
 	ret = snprintf(cmdline, sizeof(cmdline), "%s%s%s", vm->cfg.kernel_path,
@@ -172,40 +197,10 @@ static int setup_interrupts(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-/* Refuse a bad kernel or initrd before touching KVM. */
-static int check_images(const struct vm_config *cfg, char *err, size_t errlen)
-{
-	struct loaded_kernel k;
-	uint8_t *image;
-	size_t size;
-	int ret;
-
-	image = loader__read_file(cfg->kernel_path, &size, MAX_IMAGE_SIZE, err,
-				  errlen);
-	if (!image)
-		return -ENOENT;
-	ret = loader__load_image(image, size, NULL, cfg->mem_size, &k, err,
-				 errlen);
-	free(image);
-	if (ret || !cfg->initrd_path)
-		return ret;
-	image = loader__read_file(cfg->initrd_path, &size, MAX_IMAGE_SIZE, err,
-				  errlen);
-	if (!image)
-		return -ENOENT;
-	free(image);
-	if (size > cfg->mem_size || k.end > cfg->mem_size - size) {
-		snprintf(err, errlen, "initrd %s (%zu bytes) does not fit in "
-			 "guest memory after the kernel", cfg->initrd_path,
-			 size);
-		return -E2BIG;
-	}
-	return 0;
-}
-
 int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
 	       size_t errlen)
 {
+	struct guest_images img;
 	int ret;
 
 	memset(vm, 0, sizeof(*vm));
@@ -214,41 +209,38 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
 	vm->nr_cpus = cfg->nr_cpus;
 	vm->start_ns = vm_now_ns();
 
-	ret = check_images(cfg, err, errlen);
+	ret = read_images(cfg, &img, err, errlen);
 	if (ret)
-		return ret;
+		goto out;
 	ret = kvm_vm__open(vm, err, errlen);
 	if (!ret)
 		ret = kvm_vm__setup_memory(vm, err, errlen);
 	if (!ret)
 		ret = kvm_vm__setup_msr_filter(vm, err, errlen);
-	if (ret)
-		return ret;
-	ret = setup_interrupts(vm, err, errlen);
-	if (ret)
-		return ret;
-	for (unsigned i = 0; i < vm->nr_cpus; i++) {
+	if (!ret)
+		ret = setup_interrupts(vm, err, errlen);
+	for (unsigned i = 0; !ret && i < vm->nr_cpus; i++) {
 		ret = kvm_vcpu__create(vm, i, &vm->vcpus[i]);
-		if (ret) {
+		if (ret)
 			snprintf(err, errlen, "cannot create vCPU %u: %s", i,
 				 strerror(-ret));
-			return ret;
-		}
-		apic_bus_attach(vm->apic_bus, vm->vcpus[i]->apic);
+		else
+			apic_bus_attach(vm->apic_bus, vm->vcpus[i]->apic);
 	}
-	ret = setup_devices(vm, err, errlen);
-	if (ret)
-		return ret;
-	if (cfg->irqchip == VM_IRQCHIP_XIVE) {
-		ret = xive_dev__create(vm, err, errlen);
-		if (ret)
-			return ret;
+	if (!ret)
+		ret = setup_devices(vm, err, errlen);
+	if (!ret && cfg->irqchip == VM_IRQCHIP_XIVE)
+		ret = x86_xive__create(vm, err, errlen);
+	if (!ret)
+		ret = load_guest(vm, &img, err, errlen);
+	if (!ret) {
+		vm->loop = event_loop__create(vm, err, errlen);
+		if (!vm->loop)
+			ret = -ENOMEM;
 	}
-	ret = load_guest(vm, err, errlen);
-	if (ret)
-		return ret;
-	vm->loop = event_loop__create(vm, err, errlen);
-	return vm->loop ? 0 : -ENOMEM;
+out:
+	images_free(&img);
+	return ret;
 }
 
 void vm__destroy(struct vm *vm)
@@ -259,7 +251,7 @@ void vm__destroy(struct vm *vm)
 		kvm_vcpu__destroy(vm->vcpus[i]);
 		vm->vcpus[i] = NULL;
 	}
-	xive_dev__destroy(vm->xive_dev);
+	x86_xive__destroy(vm->xive_dev);
 	vm->xive_dev = NULL;
 	apic_ipi_router_destroy(vm->apic_router);
 	apic_bus_destroy(vm->apic_bus);

@@ -170,7 +170,7 @@ static int publish(struct xive_dev *dev, unsigned nr_irqs)
 				sizeof(f));
 }
 
-int xive_dev__create(struct vm *vm, char *err, size_t errlen)
+int x86_xive__create(struct vm *vm, char *err, size_t errlen)
 {
 	struct xive_dev *dev = calloc(1, sizeof(*dev));
 	struct xive_config cfg;
@@ -227,7 +227,7 @@ nomem:
 	return -ENOMEM;
 }
 
-void xive_dev__destroy(struct xive_dev *dev)
+void x86_xive__destroy(struct xive_dev *dev)
 {
 	if (!dev)
 		return;
@@ -237,12 +237,12 @@ void xive_dev__destroy(struct xive_dev *dev)
 	free(dev);
 }
 
-int xive_dev__pending_vector(const struct xive_dev *dev, unsigned cpu)
+int x86_xive__pending_vector(const struct xive_dev *dev, unsigned cpu)
 {
 	return xive_cpu_irq_pending(dev->xive, cpu) ? XIVE_X86_VECTOR : -1;
 }
 
-void xive_dev__cpu_counts(const struct xive_dev *dev, unsigned cpu,
+void x86_xive__cpu_counts(const struct xive_dev *dev, unsigned cpu,
 			  uint64_t *sent, uint64_t *received)
 {
 	*sent = cpu < IPIVIRT_MAX_CPUS ? atomic_load(&dev->sent[cpu]) : 0;

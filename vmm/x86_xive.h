@@ -22,11 +22,11 @@
 
 struct xive_dev;
 
-int xive_dev__create(struct vm *vm, char *err, size_t errlen);
-void xive_dev__destroy(struct xive_dev *dev);
+int x86_xive__create(struct vm *vm, char *err, size_t errlen);
+void x86_xive__destroy(struct xive_dev *dev);
 /* The vector to inject on @cpu now, or -1 (owner thread, lock-free). */
-int xive_dev__pending_vector(const struct xive_dev *dev, unsigned cpu);
-void xive_dev__cpu_counts(const struct xive_dev *dev, unsigned cpu,
+int x86_xive__pending_vector(const struct xive_dev *dev, unsigned cpu);
+void x86_xive__cpu_counts(const struct xive_dev *dev, unsigned cpu,
 			  uint64_t *sent, uint64_t *received);
 
 #endif

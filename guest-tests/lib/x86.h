@@ -111,6 +111,11 @@ static inline void irq_restore(u64 f)
 		sti();
 }
 
+/* Big-endian data (fw_cfg directory, XIVE): one bswap each. */
+static inline u16 be16_to_cpu(u16 v) { return __builtin_bswap16(v); }
+static inline u32 be32_to_cpu(u32 v) { return __builtin_bswap32(v); }
+static inline u64 be64_to_cpu(u64 v) { return __builtin_bswap64(v); }
+
 static inline u64 read_cr2(void)
 {
 	u64 v;
