@@ -13,6 +13,9 @@
  *   mode=broadcast  CPU0 sends one all-excluding-self shorthand IPI and
  *                   waits until every other CPU acked; then the same with
  *                   N-1 single physical IPIs. Samples: the shorthand's.
+ *   peer=halt|spin  pingpong: CPU1 waits for pings in sti; hlt (default; a
+ *                   VMM wakes a halted vCPU) or spins with interrupts on
+ *                   (a VMM must kick a running vCPU out of the guest)
  *   rounds=N        samples (after 10 warm-up rounds that are not counted)
  *   samples=N       print at most N raw samples on bench-samples: lines
  *                   (default 2000; 0: none)
@@ -125,6 +128,15 @@ static void print_samples(const u64 *a, u64 n, unsigned long max)
 
 /* ---- ping-pong ------------------------------------------------------------- */
 
+static volatile bool spin_stop;
+
+static void peer_spin(void *arg)
+{
+	(void)arg;
+	while (!READ_ONCE(spin_stop))
+		pause();
+}
+
 static bool wait_pong(u32 want)
 {
 	return wait_until(smp_load_acquire(&pong_seen) == want, ANSWER_TIMEOUT_US);
@@ -139,6 +151,9 @@ static void bench_pingpong(unsigned long rounds, u64 *elapsed)
 	bool ok = true;
 
 	pong_cpu = me;
+	bool spin = peer != me && arg_value("peer") && !strcmp(arg_value("peer"), "spin");
+	if (spin)
+		on_cpu_async(peer, peer_spin, NULL);
 	u64 start = 0;
 	for (unsigned long i = 0; i < rounds + WARMUP && ok; i++) {
 		if (i == WARMUP)
@@ -154,7 +169,12 @@ static void bench_pingpong(unsigned long rounds, u64 *elapsed)
 			samples[nsamples++] = t1 - t0;
 	}
 	*elapsed = rdtsc() - start;
-	report(ok, "pingpong: %u round trips cpu %u <-> cpu %u", sent, me, peer);
+	if (spin) {
+		WRITE_ONCE(spin_stop, true);
+		on_cpu_wait(peer);
+	}
+	report(ok, "pingpong: %u round trips cpu %u <-> cpu %u (peer %s)", sent, me, peer,
+	       spin ? "spins" : "halts");
 	if (peer != me)
 		report(READ_ONCE(ping_seen) == sent, "pingpong: cpu %u took %u pings", peer,
 		       READ_ONCE(ping_seen));

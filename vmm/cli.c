@@ -11,11 +11,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "flight_recorder.h"
 
 enum {
 	OPT_CPUS = 256, OPT_MEM, OPT_KERNEL, OPT_APPEND, OPT_INITRD,
 	OPT_X2APIC, OPT_XAPIC, OPT_STATS, OPT_TIMEOUT, OPT_HELP, OPT_VERSION,
 	OPT_IPI_YIELD, OPT_IRQCHIP,
+	OPT_TRACE,
 };
 
 static const struct option run_options[] = {
@@ -30,6 +32,7 @@ static const struct option run_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "ipi-yield", required_argument, NULL, OPT_IPI_YIELD },
 	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
+	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -57,6 +60,8 @@ void cli__usage(FILE *out)
 "  --timeout SECS   end the run after SECS seconds (exit status 124)\n"
 "  --ipi-yield on|off  after sending an IPI, yield the host CPU so the\n"
 "                   target vCPU runs sooner (default on)\n"
+"  --trace FILE     IPI flight recorder: write every IPI stage's timestamp\n"
+"                   to FILE at exit (text; docs/bench.md)\n"
 "\n"
 "exit status: 0 guest powered off (success); (v<<1)|1 guest wrote v to the\n"
 "debug-exit port 0xf4; 2 bad arguments or kernel; 124 timeout; 125 guest\n"
@@ -220,6 +225,12 @@ int cli__parse(int argc, char **argv, enum cli_action *action,
 			else
 				return fail(err, errlen,
 					    "--ipi-yield: '%s' is not on or off",
+					    optarg);
+			break;
+		case OPT_TRACE:
+			if (!*optarg || fr_configure(optarg, 0))
+				return fail(err, errlen,
+					    "--trace: '%s' is not a file name",
 					    optarg);
 			break;
 		case OPT_HELP:

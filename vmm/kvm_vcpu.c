@@ -28,6 +28,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "flight_recorder.h"
 #include "kvm_cpu_setup.h"
 #include "kvm_vcpu.h"
 #include "x86_xive.h"
@@ -68,6 +69,7 @@ void kvm_vcpu__kick(struct vcpu *v)
 					 __ATOMIC_RELEASE);
 			atomic_fetch_add_explicit(&v->stats.kicks_signal, 1,
 						  memory_order_relaxed);
+			fr_stage(FR_KICK_SIGNAL, v->id);
 			pthread_kill(v->thread, SIG_KICK);
 		}
 	} else if (mode == VCPU_HALTED) {
@@ -75,6 +77,7 @@ void kvm_vcpu__kick(struct vcpu *v)
 						   VCPU_OUTSIDE)) {
 			atomic_fetch_add_explicit(&v->stats.kicks_wake, 1,
 						  memory_order_relaxed);
+			fr_stage(FR_KICK_FUTEX, v->id);
 			futex(&v->mode, FUTEX_WAKE_PRIVATE, 1);
 		}
 	}
@@ -106,8 +109,10 @@ static void ops_kick(void *opaque, unsigned cpu)
 {
 	struct vm *vm = opaque;
 
-	if (cpu < vm->nr_cpus && vm->vcpus[cpu])
+	if (cpu < vm->nr_cpus && vm->vcpus[cpu]) {
+		fr_pending(cpu);
 		kvm_vcpu__kick(vm->vcpus[cpu]);
+	}
 }
 
 static void ops_timer_arm(void *opaque, unsigned cpu, uint64_t deadline_ns)
@@ -131,6 +136,7 @@ static int ops_send_ipi(void *opaque, const struct apic_ipi *ipi)
 	struct vm *vm = opaque;
 
 	/* Runs on the sender's thread: the flag is the sender's own. */
+	fr_route(ipi->source_cpu, ipi->vector);
 	if (ipi->source_cpu < vm->nr_cpus)
 		vm->vcpus[ipi->source_cpu]->sent_ipi = true;
 	return apic_ipi_route(vm->apic_router, ipi);
@@ -265,6 +271,10 @@ static void handle_mmio(struct vcpu *v)
 		return;
 	if (apic_mmio_claims(v->apic, addr)) {
 		uint64_t off = addr - (apic_base_msr(v->apic) & ~0xfffull);
+		if (run->mmio.is_write && off == 0x300)
+			fr_send(v->id);
+		else if (run->mmio.is_write && off == 0xb0)
+			fr_stage(FR_EOI, v->id);
 		if (run->mmio.is_write)
 			apic_mmio_write(v->apic, off, run->mmio.data, len);
 		else
@@ -281,6 +291,10 @@ static void handle_msr(struct vcpu *v, bool write)
 	int err;
 
 	if (write) {
+		if (run->msr.index == 0x830 || run->msr.index == 0x83f)
+			fr_send(v->id); /* x2APIC ICR, SELF_IPI */
+		else if (run->msr.index == 0x80b)
+			fr_stage(FR_EOI, v->id);
 		err = apic_msr_write(v->apic, run->msr.index, run->msr.data);
 	} else {
 		uint64_t value = 0;
@@ -347,8 +361,10 @@ static void inject(struct vcpu *v)
 			vector = xive_vector(v);
 		if (vector >= 0) {
 			struct kvm_interrupt irq = { .irq = (uint32_t)vector };
-			if (ioctl(v->fd, KVM_INTERRUPT, &irq) == 0)
+			if (ioctl(v->fd, KVM_INTERRUPT, &irq) == 0) {
 				v->stats.injections++;
+				fr_inject(v->id, (unsigned)vector);
+			}
 		}
 		run->request_interrupt_window = 0;
 	} else {
@@ -386,6 +402,7 @@ static void halt(struct vcpu *v, bool if_flag)
 		futex(&v->mode, FUTEX_WAIT_PRIVATE, VCPU_HALTED);
 	}
 	atomic_store(&v->mode, VCPU_OUTSIDE);
+	fr_stage(FR_WAKE_HALT, v->id);
 }
 
 static void count_exit(struct vcpu *v, uint32_t reason)
@@ -466,6 +483,7 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	fr_thread_start(v->id);
 
 	while (!vm_should_stop(v->vm)) {
 		if (v->wait_for_sipi) {
@@ -480,6 +498,7 @@ static void *vcpu_thread(void *arg)
 			continue;
 		}
 		inject(v);
+		fr_first_run(v->id);
 
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			int err = errno;
@@ -487,6 +506,7 @@ static void *vcpu_thread(void *arg)
 					 __ATOMIC_RELAXED);
 			atomic_store(&v->mode, VCPU_OUTSIDE);
 			if (err == EINTR || err == EAGAIN) {
+				fr_stage(FR_WAKE_EXIT, v->id);
 				v->stats.exits++;
 				v->stats.exit_intr++;
 				continue;

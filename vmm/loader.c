@@ -215,6 +215,10 @@ int loader__load_image(const uint8_t *image, size_t size, uint8_t *ram,
 
 	if (size < 4)
 		return fail(err, errlen, -ENOEXEC, "image is too small");
+	/* Linux images are recognised explicitly (loader_bzimage.c). */
+	ret = loader__load_linux(image, size, ram, ram_size, out, err, errlen);
+	if (ret != -ENOENT)
+		return ret;
 	mb = find_multiboot(image, size, &mb_off);
 
 	if (memcmp(image, ELFMAG, SELFMAG) == 0 && size > EI_CLASS) {
@@ -250,6 +254,13 @@ int loader__load_image(const uint8_t *image, size_t size, uint8_t *ram,
 			    (unsigned long long)out->entry);
 	}
 	return 0;
+}
+
+int loader__load_elf(const uint8_t *image, size_t size, uint8_t *ram,
+		     uint64_t ram_size, bool is64, struct loaded_kernel *out,
+		     char *err, size_t errlen)
+{
+	return load_elf(image, size, ram, ram_size, is64, out, err, errlen);
 }
 
 uint8_t *loader__read_file(const char *path, size_t *size, size_t max_size,

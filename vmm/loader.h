@@ -13,12 +13,20 @@
 enum loader_entry_mode {
 	LOADER_ENTRY_64BIT,     /* ELF64: long mode, multiboot registers */
 	LOADER_ENTRY_MULTIBOOT, /* 32-bit protected mode, EAX/EBX multiboot */
+	LOADER_ENTRY_LINUX64,   /* Linux vmlinux: 64-bit boot protocol, RSI */
 };
+
+/* Bytes 0x1f1.. of a bzImage: the setup header boot_params starts with. */
+#define LINUX_SETUP_HDR_OFFSET 0x1f1
+#define LINUX_SETUP_HDR_MAX (0x290 - LINUX_SETUP_HDR_OFFSET)
 
 struct loaded_kernel {
 	enum loader_entry_mode mode;
 	uint64_t entry;
 	uint64_t end; /* first byte after the image, page aligned */
+	/* LOADER_ENTRY_LINUX64: the bzImage setup header (len 0: plain vmlinux) */
+	uint8_t linux_hdr[LINUX_SETUP_HDR_MAX];
+	size_t linux_hdr_len;
 };
 
 /*
@@ -30,6 +38,25 @@ struct loaded_kernel {
  * -E2BIG when it does not fit in guest memory).
  */
 int loader__load_image(const uint8_t *image, size_t size, uint8_t *ram,
+		       uint64_t ram_size, struct loaded_kernel *out,
+		       char *err, size_t errlen);
+
+/*
+ * loader__load_elf() - load the PT_LOAD segments of an ELF image of either
+ * class at their physical addresses (no Linux detection: loader_bzimage.c
+ * uses it for the vmlinux it extracted). Arguments as loader__load_image().
+ */
+int loader__load_elf(const uint8_t *image, size_t size, uint8_t *ram,
+		     uint64_t ram_size, bool is64, struct loaded_kernel *out,
+		     char *err, size_t errlen);
+
+/*
+ * loader__load_linux() - a Linux image: a bzImage (payload decompressed on
+ * the host) or a plain vmlinux (ELF64 with Linux or Xen ELF notes).
+ * Return: -ENOENT when @image is not a Linux image (try the other formats),
+ * else as loader__load_image(), with @out->mode LOADER_ENTRY_LINUX64.
+ */
+int loader__load_linux(const uint8_t *image, size_t size, uint8_t *ram,
 		       uint64_t ram_size, struct loaded_kernel *out,
 		       char *err, size_t errlen);
 

@@ -13,6 +13,7 @@
 
 #include "boot_info.h"
 #include "event_loop.h"
+#include "flight_recorder.h"
 #include "fw_cfg.h"
 #include "kvm_cpu_setup.h"
 #include "kvm_vcpu.h"
@@ -277,6 +278,8 @@ int vm__run(struct vm *vm, char *err, size_t errlen)
 			 strerror(-ret));
 		return ret;
 	}
+	if (fr_start(vm->nr_cpus))
+		fprintf(stderr, "ipivirt: --trace: no memory for the rings\n");
 	for (; started < vm->nr_cpus; started++) {
 		ret = kvm_vcpu__start(vm->vcpus[started]);
 		if (ret) {
@@ -290,6 +293,7 @@ int vm__run(struct vm *vm, char *err, size_t errlen)
 		event_loop__run(vm->loop);
 	for (unsigned i = 0; i < started; i++)
 		kvm_vcpu__join(vm->vcpus[i]);
+	fr_finish(vm->ram, vm->ram_size);
 	uart__flush(vm->uart);
 	return ret;
 }

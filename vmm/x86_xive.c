@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flight_recorder.h"
 #include "fw_cfg.h"
 #include "kvm_vcpu.h"
 #include "x86_xive.h"
@@ -95,6 +96,8 @@ static void esb_access(void *opaque, unsigned cpu, uint64_t addr, void *data,
 		if (cpu < IPIVIRT_MAX_CPUS)
 			atomic_fetch_add_explicit(&dev->sent[cpu], 1,
 						  memory_order_relaxed);
+		fr_send(cpu);
+		fr_route(cpu, XIVE_X86_VECTOR);
 		(void)xive_ipi_guest_trigger(dev->router, lisn);
 		return;
 	}

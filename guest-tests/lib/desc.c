@@ -3,6 +3,7 @@
 #include "desc.h"
 #include "layout.h"
 #include "percpu.h"
+#include "report.h"
 
 #define GATE_INTERRUPT 0x8e   /* present, DPL 0, 64-bit interrupt gate */
 #define TSS_AVAILABLE 0x89    /* present, 64-bit TSS, not busy */
@@ -57,10 +58,14 @@ void desc_load_cpu(struct percpu *pc)
 }
 
 static irq_handler_t handlers[256];
+static const char *reserved[256];
 
 irq_handler_t handle_irq(unsigned vec, irq_handler_t h)
 {
 	irq_handler_t old = handlers[vec];
+
+	if (reserved[vec])
+		report_abort("vector %#x is taken by %s: pick another one", vec, reserved[vec]);
 
 	WRITE_ONCE(handlers[vec], h);
 	return old;
@@ -69,4 +74,9 @@ irq_handler_t handle_irq(unsigned vec, irq_handler_t h)
 irq_handler_t irq_handler_of(unsigned vec)
 {
 	return READ_ONCE(handlers[vec]);
+}
+
+void irq_reserve(unsigned vec, const char *owner)
+{
+	reserved[vec] = owner;
 }

@@ -26,5 +26,8 @@ void desc_load_cpu(struct percpu *pc);       /* GDT, TSS, IDT on this CPU */
 /* handle_irq() - set the handler of @vec (NULL: none). Return: the old one. */
 irq_handler_t handle_irq(unsigned vec, irq_handler_t h);
 irq_handler_t irq_handler_of(unsigned vec);
+/* irq_reserve() - @vec belongs to @owner from now on: a later handle_irq()
+ * of it aborts the run (a test must not take over the XIVE vector). */
+void irq_reserve(unsigned vec, const char *owner);
 
 #endif

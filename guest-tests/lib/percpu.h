@@ -37,6 +37,7 @@ struct percpu {
 	u64 stack_top;
 	u64 ist_top;
 	struct smp_call_cpu call;      /* smp_call.c's queue and csds */
+	u64 ipi_msgs[4];               /* XIVE: bit v = vector v sent to us */
 	struct tss64 tss;
 };
 

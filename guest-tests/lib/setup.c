@@ -9,6 +9,7 @@
 #include "args.h"
 #include "desc.h"
 #include "io.h"
+#include "ipi_ops.h"
 #include "layout.h"
 #include "percpu.h"
 #include "report.h"
@@ -59,10 +60,12 @@ void kernel_start(u32 magic, u32 info)
 	pc->apic_id = cpuid_apic_id();
 	smp_call_setup_vectors();
 	smp_call_init_cpu(0);
+	ipi_select();
+	ipi_cpu_init();
 	sti();
 	smp_init();
-	printf("guest-tests: %s: %u/%u CPUs online, %s, TSC %llu kHz (%s)\n", argv[0],
-	       cpus_online(), cpu_count(), apic_ops()->name,
+	printf("guest-tests: %s: %u/%u CPUs online, %s, IPIs via %s, TSC %llu kHz (%s)\n", argv[0],
+	       cpus_online(), cpu_count(), apic_ops()->name, ipi_name(),
 	       (unsigned long long)tsc_khz(), tsc_khz_source());
 	exit(main(argc, argv));
 }

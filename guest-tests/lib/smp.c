@@ -18,6 +18,7 @@
 #include "desc.h"
 #include "fwcfg.h"
 #include "io.h"
+#include "ipi_ops.h"
 #include "layout.h"
 #include "percpu.h"
 #include "report.h"
@@ -100,6 +101,7 @@ void ap_main(void)
 	struct percpu *pc = this_cpu();
 
 	apic_cpu_init();
+	ipi_cpu_init();
 	if (!llist_empty(&pc->call.queue))  /* nothing should be left; be sure */
 		flush_smp_call_function_queue();
 	pc->boot_count++;
@@ -119,8 +121,7 @@ void ap_main(void)
 
 static void wake_interrupt(struct trap_regs *r)
 {
-	(void)r;
-	apic_eoi();
+	ipi_eoi(r);
 }
 
 void smp_send_init(u32 apic_id)
@@ -203,7 +204,7 @@ void on_cpu_async(unsigned cpu, void (*fn)(void *), void *arg)
 	on_cpu_wait(cpu);
 	pc->task_arg = arg;
 	smp_store_release(&pc->task, fn);   /* arg is visible before fn */
-	apic_send_ipi(pc->apic_id, WAKE_VECTOR);
+	ipi_send(cpu, WAKE_VECTOR);
 }
 
 void on_cpus(void (*fn)(void *), void *arg)

@@ -19,7 +19,9 @@
  *  - IPI: the ICR write comes after that locked instruction. A locked
  *    instruction drains the store buffer, and the x2APIC ICR wrmsr (which
  *    is not serializing) is also preceded by mfence; lfence (x2apic.c), so
- *    the target cannot take the IPI and find the queue still empty.
+ *    the target cannot take the IPI and find the queue still empty. Over
+ *    XIVE (ipi_ops.h) the message bit is set by another locked instruction
+ *    and the trigger is an uncached store, ordered after both.
  *  - Target: llist_del_all's xchg is a full barrier; the csd fields read
  *    after it are those the caller wrote before publishing.
  *  - Unlock: smp_store_release(&csd->flags, 0) orders everything the
@@ -29,8 +31,8 @@
  *    free the csd.
  */
 #include "alloc.h"
-#include "apic.h"
 #include "desc.h"
+#include "ipi_ops.h"
 #include "percpu.h"
 #include "smp.h"
 #include "smp_call.h"
@@ -64,29 +66,15 @@ static void csd_unlock(struct csd *csd)
 static void send_call_function_single_ipi(unsigned cpu)
 {
 	this_cpu()->call.stats.ipis++;
-	apic_send_ipi(cpu_apic_id(cpu), CALL_FUNCTION_SINGLE_VECTOR);
+	ipi_send(cpu, CALL_FUNCTION_SINGLE_VECTOR);
 }
 
-/*
- * Like Linux's native_send_call_func_ipi(): one all-excluding-self
- * shorthand IPI when the mask is every other CPU (and every CPU is online,
- * so the shorthand reaches no one else), else one IPI per CPU.
- */
+/* The APIC path uses the all-excluding-self shorthand where it can: an
+ * IPI counts once per target either way. */
 static void send_call_function_ipi_mask(const struct cpumask *mask)
 {
-	struct cpumask others = cpu_online_mask;
-	unsigned cpu;
-
-	cpumask_clr(&others, smp_id());
-	if (smp_all_cpus_online() && cpumask_equal(mask, &others)) {
-		this_cpu()->call.stats.ipis += cpumask_weight(mask);
-		apic_icr_write(APIC_DEST_ALLBUT | APIC_DM_FIXED | CALL_FUNCTION_VECTOR, 0);
-		return;
-	}
-	for_each_cpu(cpu, mask) {
-		this_cpu()->call.stats.ipis++;
-		apic_send_ipi(cpu_apic_id(cpu), CALL_FUNCTION_VECTOR);
-	}
+	this_cpu()->call.stats.ipis += cpumask_weight(mask);
+	ipi_send_mask(mask, CALL_FUNCTION_VECTOR);
 }
 
 /* Queue @csd on @cpu; IPI it only on the empty-to-non-empty transition. */
@@ -222,12 +210,12 @@ void flush_smp_call_function_queue(void)
 /*
  * Both vectors flush the same queue, as in Linux. EOI comes first: a new
  * IPI for an entry queued after our llist_del_all() is then latched in IRR
- * and taken as soon as we return, never merged into this one.
+ * and taken as soon as we return, never merged into this one. (Over XIVE
+ * the source EOI came before ipi_demux(), with the same effect.)
  */
 static void call_function_interrupt(struct trap_regs *regs)
 {
-	(void)regs;
-	apic_eoi();
+	ipi_eoi(regs);
 	this_cpu()->call.stats.interrupts++;
 	flush_smp_call_function_queue();
 }
