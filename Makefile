@@ -112,7 +112,7 @@ PPC_CC := powerpc64le-linux-gnu-gcc
 $(BUILD)/cross-ppc64le/ipivirt-ppc: tools/ipivirt-ppc.c vmm/kvm_ppc.c $(MODEL_SRCS)
 	@mkdir -p $(@D)
 	$(PPC_CC) $(CPPFLAGS) $(CFLAGS) -static $^ -o $@
-	@file $@ | grep -q 'PowerPC' || { echo "not a PowerPC binary: $@"; exit 1; }
+	@readelf -h $@ | grep -q 'PowerPC64' || { echo "not a PowerPC binary: $@"; exit 1; }
 	@echo "PASS: KVM-on-POWER backend cross-built: $@"
 
 .PHONY: cross-build-ppc64le

@@ -15,7 +15,7 @@
  */
 #include "libtest.h"
 
-#define VEC_SELF 0x50
+#define VEC_SELF 0x58   /* class 5 (TPR checks); not 0x50, ipivirt's XIVE vector */
 #define VEC_LOW 0x60
 #define VEC_SAME_CLASS 0x61
 #define VEC_HIGH 0x90

@@ -4,7 +4,7 @@
 # and fail, so nothing half-works.
 set -eu
 
-PACKAGES="gcc make pkg-config binutils libc6-dev linux-libc-dev check liburing-dev qemu-system-x86"
+PACKAGES="gcc make pkg-config binutils libc6-dev linux-libc-dev check liburing-dev qemu-system-x86 gcc-powerpc64le-linux-gnu qemu-user-static"
 
 missing=""
 for p in $PACKAGES; do
