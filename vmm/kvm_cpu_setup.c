@@ -153,45 +153,52 @@ static int set_entry_regs(int fd, uint64_t entry, uint64_t boot_info,
 	return ioctl(fd, KVM_SET_REGS, &regs) < 0 ? -errno : 0;
 }
 
-int kvm_cpu__enter_64bit(int fd, uint64_t entry, uint64_t boot_info)
+/* Flat segments from the boot GDT; paging and long mode when @long_mode. */
+static int enter_flat(int fd, uint64_t entry, uint64_t boot_info,
+		      bool long_mode)
 {
 	struct kvm_sregs s;
 
 	if (ioctl(fd, KVM_GET_SREGS, &s) < 0)
 		return -errno;
-	flat_segment(&s.cs, BOOT_CS64, 11, true);
+	flat_segment(&s.cs, long_mode ? BOOT_CS64 : BOOT_CS32, 11, long_mode);
 	flat_segment(&s.ds, BOOT_DS, 3, false);
 	s.es = s.fs = s.gs = s.ss = s.ds;
 	s.gdt.base = BOOT_GDT_GPA;
 	s.gdt.limit = 4 * 8 - 1;
-	s.cr0 = 0x80050033; /* PG WP NE ET MP PE */
-	s.cr3 = BOOT_PML4_GPA;
-	s.cr4 = 0x620;      /* OSXMMEXCPT OSFXSR PAE */
-	s.efer = 0xd00;     /* NXE LMA LME */
+	s.cr0 = long_mode ? 0x80050033 : 0x11; /* PG WP NE ET MP PE : ET PE */
+	s.cr3 = long_mode ? BOOT_PML4_GPA : 0;
+	s.cr4 = long_mode ? 0x620 : 0;         /* OSXMMEXCPT OSFXSR PAE */
+	s.efer = long_mode ? 0xd00 : 0;        /* NXE LMA LME */
 	if (ioctl(fd, KVM_SET_SREGS, &s) < 0)
 		return -errno;
-	/* A scratch stack, so an early push or exception cannot fault. */
-	return set_entry_regs(fd, entry, boot_info, BOOT_STACK_TOP);
+	/*
+	 * 64-bit entry: a scratch stack, so an early push or exception cannot
+	 * fault; multiboot promises no stack, and gets none.
+	 */
+	return set_entry_regs(fd, entry, boot_info,
+			      long_mode ? BOOT_STACK_TOP : 0);
+}
+
+int kvm_cpu__enter_64bit(int fd, uint64_t entry, uint64_t boot_info)
+{
+	return enter_flat(fd, entry, boot_info, true);
 }
 
 int kvm_cpu__enter_multiboot(int fd, uint64_t entry, uint64_t boot_info)
 {
-	struct kvm_sregs s;
+	return enter_flat(fd, entry, boot_info, false);
+}
 
-	if (ioctl(fd, KVM_GET_SREGS, &s) < 0)
+int kvm_cpu__set_linux_regs(int fd, uint64_t zero_page)
+{
+	struct kvm_regs regs;
+
+	if (ioctl(fd, KVM_GET_REGS, &regs) < 0)
 		return -errno;
-	flat_segment(&s.cs, BOOT_CS32, 11, false);
-	flat_segment(&s.ds, BOOT_DS, 3, false);
-	s.es = s.fs = s.gs = s.ss = s.ds;
-	s.gdt.base = BOOT_GDT_GPA;
-	s.gdt.limit = 4 * 8 - 1;
-	s.cr0 = 0x11; /* ET PE */
-	s.cr3 = 0;
-	s.cr4 = 0;
-	s.efer = 0;
-	if (ioctl(fd, KVM_SET_SREGS, &s) < 0)
-		return -errno;
-	return set_entry_regs(fd, entry, boot_info, 0); /* as multiboot says */
+	regs.rsi = zero_page;
+	regs.rax = regs.rbx = 0;
+	return ioctl(fd, KVM_SET_REGS, &regs) < 0 ? -errno : 0;
 }
 
 static void real_segment(struct kvm_segment *s, uint16_t sel, uint8_t type)
