@@ -47,7 +47,7 @@ $(BUILD)/$(1)/%.o: %.c
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS_$(1)) -MMD -MP -c $$< -o $$@
 
 $(BUILD)/$(1)/ipivirt: $(call objs,$(1),$(MODEL_SRCS) $(VMM_SRCS))
-	$$(CC) $$(CFLAGS_$(1)) $$^ -o $$@ -luring
+	$$(CC) $$(CFLAGS_$(1)) $$^ -o $$@ -luring -llzma -lz -lzstd
 
 $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/tests/unit/%.o $(call objs,$(1),$(MODEL_SRCS))
 	$$(CC) $$(CFLAGS_$(1)) $$^ -o $$@ $$(CHECK_LIBS)
@@ -98,6 +98,7 @@ test: deps
 	@$(MAKE) --no-print-directory cli-test vmm-test
 	@$(MAKE) --no-print-directory xive-replay-test cross-test-ppc64le cross-build-ppc64le
 	@$(MAKE) --no-print-directory linux-patch-check linux-module linux-module-ppc64le
+	@$(MAKE) --no-print-directory lib-test
 	@$(MAKE) --no-print-directory guest-test
 	@$(MAKE) --no-print-directory guest-test-sanitized
 	@$(MAKE) --no-print-directory guest-test-qemu
@@ -120,6 +121,7 @@ cross-build-ppc64le: $(BUILD)/cross-ppc64le/ipivirt-ppc
 
 include tools/xive-trace/replay.mk
 include tools/linux-guest/linux.mk
+include mk/lib.mk
 
 clean:
 	rm -rf $(BUILD)
