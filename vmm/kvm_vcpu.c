@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "flight_recorder.h"
+#include "kvm_compat.h"
 #include "kvm_cpu_setup.h"
 #include "kvm_vcpu.h"
 #include "x86_xive.h"
@@ -308,6 +309,19 @@ static void handle_msr(struct vcpu *v, bool write)
 /* ---- events, injection, halt --------------------------------------------- */
 
 /* Apply NMI / INIT / SIPI (and expire the timer). Owner thread. */
+/*
+ * The interrupt-window fields of kvm_run describe the guest at its last
+ * exit; after INIT or SIPI replaced its registers they are stale (IF may
+ * read 1 for a CPU now in real mode with IF 0). Forget them: the next
+ * injection then waits for a window KVM reports afresh.
+ */
+static void forget_interrupt_window(struct kvm_run *run)
+{
+	run->ready_for_interrupt_injection = 0;
+	run->if_flag = 0;
+	run->request_interrupt_window = 0;
+}
+
 static void service_events(struct vcpu *v)
 {
 	struct apic_events ev = apic_take_events(v->apic);
@@ -316,14 +330,15 @@ static void service_events(struct vcpu *v)
 		kvm_cpu__reset(v->fd);
 		v->nmi_pending = false;
 		v->wait_for_sipi = true;
-		/* The reset dropped queued state; nothing to inject. */
-		v->run->request_interrupt_window = 0;
+		forget_interrupt_window(v->run);
 	}
 	if ((ev.mask & APIC_EVENT_SIPI) && v->wait_for_sipi) {
-		if (kvm_cpu__enter_sipi(v->fd, ev.sipi_vector) == 0)
+		if (kvm_cpu__enter_sipi(v->fd, ev.sipi_vector) == 0) {
 			v->wait_for_sipi = false;
-		else
+			forget_interrupt_window(v->run);
+		} else {
 			crash(v, "could not start after SIPI");
+		}
 	}
 	if ((ev.mask & APIC_EVENT_NMI) && !v->wait_for_sipi)
 		v->nmi_pending = true;
@@ -451,6 +466,8 @@ static void handle_exit(struct vcpu *v)
 		crash(v, "triple fault (KVM_EXIT_SHUTDOWN)");
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
+		if (kvm_compat__repair_emulation(v))
+			break;
 		snprintf(what, sizeof(what),
 			 "KVM internal error, suberror %u%s",
 			 run->internal.suberror,

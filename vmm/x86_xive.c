@@ -96,6 +96,9 @@ static void esb_access(void *opaque, unsigned cpu, uint64_t addr, void *data,
 		if (cpu < IPIVIRT_MAX_CPUS)
 			atomic_fetch_add_explicit(&dev->sent[cpu], 1,
 						  memory_order_relaxed);
+		/* On the sender's thread: --ipi-yield applies as for the APIC. */
+		if (cpu < dev->vm->nr_cpus)
+			dev->vm->vcpus[cpu]->sent_ipi = true;
 		fr_send(cpu);
 		fr_route(cpu, XIVE_X86_VECTOR);
 		(void)xive_ipi_guest_trigger(dev->router, lisn);

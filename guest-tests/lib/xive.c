@@ -150,9 +150,10 @@ static struct xive_cpu *xive_cpu_alloc(void)
 	return xc;
 }
 
+/* An ESB page the file's ESB span holds (fw_problem() kept it < 4 GiB). */
 static bool page_ok(u64 page)
 {
-	return page != ~0ull && page < FOUR_GIB - 0x1000;
+	return page >= fw.esb_base && page - fw.esb_base < ((u64)fw.nr_irqs << fw.esb_shift);
 }
 
 /* This CPU, at boot and after an INIT/SIPI restart (queue starts over). */
@@ -180,7 +181,7 @@ void xive_cpu_init(void)
 	u64 flags = r[0], eoi = r[1], trig = flags & XIVE_SRC_TRIGGER ? r[1] : r[2];
 	if (flags & (XIVE_SRC_LSI | XIVE_SRC_H_INT_ESB) || !page_ok(eoi) || !page_ok(trig))
 		report_abort("XIVE: cpu %u: IPI source %u: flags %#lx, EOI page %#lx, trigger page %#lx: "
-			     "want an MSI with both pages below 4 GiB", smp_id(), xc->server,
+			     "want an MSI with both pages in the ESB span", smp_id(), xc->server,
 			     (unsigned long)flags, (unsigned long)eoi, (unsigned long)trig);
 	xc->mgmt = eoi;
 	xc->trig = trig;
