@@ -54,8 +54,9 @@ $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/tests/unit/%.o $(call objs,$(1),$(MODEL_SRC
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
 
+# Rename into place: a running ipivirt keeps its old inode ("text busy").
 $(BUILD)/ipivirt: $(BUILD)/release/ipivirt
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 
@@ -122,6 +123,7 @@ cross-build-ppc64le: $(BUILD)/cross-ppc64le/ipivirt-ppc
 include tools/xive-trace/replay.mk
 include tools/linux-guest/linux.mk
 include mk/lib.mk
+include tools/bench/bench.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -50,8 +50,10 @@ run_case() {
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	local secs
 	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+	# REQUIRE=PATTERN: the log must also show it (e.g. which controller).
 	if [ "$status" -eq 0 ] && [[ "$summary" =~ ^([0-9]+)\ passed,\ 0\ failed ]] &&
-		[ "${BASH_REMATCH[1]}" -gt 0 ]; then
+		[ "${BASH_REMATCH[1]}" -gt 0 ] &&
+		{ [ -z "${REQUIRE:-}" ] || grep -qE -- "$REQUIRE" "$log"; }; then
 		pass=$((pass + 1))
 		printf 'PASS  %-44s %6ss  %s\n' "$name" "$secs" "$summary"
 		grep -E '^(callfunc|ipi-latency|stats|total):' "$log" | sed 's/^/      /'
@@ -92,6 +94,10 @@ ipivirt)
 	run_case "callfunc 4cpu x2apic" 400 "$BIN" run --cpus 4 --stats --kernel "$GT/callfunc.elf"
 	run_case "callfunc 4cpu xapic" 400 "$BIN" run --cpus 4 --xapic --stats --kernel "$GT/callfunc.elf" --append calls=20000
 	run_case "callfunc 8cpu x2apic" 500 "$BIN" run --cpus 8 --stats --kernel "$GT/callfunc.elf"
+	# The same kernels with their IPIs carried by the XIVE model.
+	REQUIRE="IPIs via XIVE" run_case "ipi 4cpu xive" 180 "$BIN" run --cpus 4 --irqchip xive --kernel "$GT/ipi.elf"
+	REQUIRE="IPIs via XIVE" run_case "ipi 2cpu xive multiboot xapic" 180 "$BIN" run --cpus 2 --xapic --irqchip xive --kernel "$GT/ipi.flat"
+	REQUIRE="IPIs via XIVE" run_case "callfunc 4cpu xive" 500 "$BIN" run --cpus 4 --irqchip xive --stats --kernel "$GT/callfunc.elf"
 	finish ipivirt
 	;;
 sanitized)

@@ -65,8 +65,10 @@ static void ops_kick(void *opaque, unsigned cpu)
 {
 	struct vm *vm = opaque;
 
-	if (cpu < vm->nr_cpus && vm->vcpus[cpu])
+	if (cpu < vm->nr_cpus && vm->vcpus[cpu]) {
+		fr_pending(cpu);
 		kvm_vcpu__kick(vm->vcpus[cpu]);
+	}
 }
 
 /* The line is read lock-free by the vCPU; a rise must make it look. */

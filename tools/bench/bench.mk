@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: MIT
+# make bench / make bench-quick: ipivirt's IPI path against QEMU (docs/bench.md).
+# Included by the top-level Makefile. Debian's python3 (python3-matplotlib
+# for the plots lives there, not in a pyenv/venv interpreter).
+BENCH_PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
+BENCH_BIN ?= $(or $(BUILD),build)/ipivirt
+BENCH_ARGS ?=
+
+bench: all guest-tests
+	$(BENCH_PYTHON) tools/bench/bench.py --ipivirt $(BENCH_BIN) $(BENCH_ARGS)
+
+bench-quick: all guest-tests
+	BENCH_QUICK=1 $(BENCH_PYTHON) tools/bench/bench.py --ipivirt $(BENCH_BIN) $(BENCH_ARGS)
+
+.PHONY: bench bench-quick
