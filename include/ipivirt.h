@@ -473,8 +473,8 @@ IPIVIRT_API int ipivirt_guest_load(void *ram, uint64_t ram_size,
  * @timeout_s: end the run after this many seconds (0: never).
  * @trace_path: the IPI flight recorder (`ipivirt run --trace`): write
  *             every IPI stage's timestamps to this file when the run ends
- *             (format: docs/bench.md); NULL: off. The recorder is
- *             process-wide: trace one VMM per process at a time.
+ *             (format: docs/bench.md); NULL: off. Each VMM has its
+ *             own recorder. The string must outlive the VMM.
  * @trace_ring_entries: per-vCPU ring size of the recorder; 0: default.
  */
 struct ipivirt_vmm_config {
@@ -528,8 +528,7 @@ IPIVIRT_API void ipivirt_vmm_destroy(struct ipivirt_vmm *vmm);
  * TODO(flight recorder, model API): the recorder's hooks live in ipivirt's
  * KVM backend (vmm/kvm_vcpu.c), so only the whole VMM records
  * (ipivirt_vmm_config.trace_path). Embedders of the models trace in their
- * own vCPU loop until the hooks move into the models behind a per-VM
- * (not process-wide) recorder handle.
+ * own vCPU loop until the hooks move into the models.
  */
 
 #ifdef __cplusplus

@@ -59,13 +59,9 @@ int ipivirt_vmm_create(const struct ipivirt_vmm_config *cfg,
 		.timeout_s = c.timeout_s,
 		.ipi_yield = !(c.flags & IPIVIRT_VMM_NO_IPI_YIELD),
 	};
-	if (c.trace_path) {
-		int ret = fr_configure(c.trace_path, c.trace_ring_entries);
-		if (ret) {
-			free(vmm);
-			return ret;
-		}
-	}
+	/* Per VM: vm.c creates the recorder when the run starts. */
+	vmm->cfg.trace_path = c.trace_path;
+	vmm->cfg.trace_ring_entries = c.trace_ring_entries;
 	*out = vmm;
 	return 0;
 }

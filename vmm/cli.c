@@ -17,7 +17,7 @@ enum {
 	OPT_CPUS = 256, OPT_MEM, OPT_KERNEL, OPT_APPEND, OPT_INITRD,
 	OPT_X2APIC, OPT_XAPIC, OPT_STATS, OPT_TIMEOUT, OPT_HELP, OPT_VERSION,
 	OPT_IPI_YIELD, OPT_IRQCHIP,
-	OPT_TRACE,
+	OPT_TRACE, OPT_COMPAT,
 };
 
 static const struct option run_options[] = {
@@ -33,6 +33,7 @@ static const struct option run_options[] = {
 	{ "ipi-yield", required_argument, NULL, OPT_IPI_YIELD },
 	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "compat", required_argument, NULL, OPT_COMPAT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -49,9 +50,10 @@ void cli__usage(FILE *out)
 "run options:\n"
 "  --cpus N         vCPUs, 1-%u (default 1)\n"
 "  --mem SIZE       guest RAM, e.g. 256M or 1G, %lluM-%lluG (default %lluM)\n"
-"  --kernel FILE    ELF64 (entered in 64-bit mode) or multiboot kernel\n"
+"  --kernel FILE    ELF64 (entered in 64-bit mode) or multiboot kernel, or\n"
+"                   Linux: bzImage (xz/gzip/zstd) or vmlinux, 64-bit entry\n"
 "  --append STR     kernel command line\n"
-"  --initrd FILE    initial ramdisk (multiboot module 0)\n"
+"  --initrd FILE    initial ramdisk (multiboot module 0; Linux initrd)\n"
 "  --x2apic         offer x2APIC in CPUID (default)\n"
 "  --xapic          hide x2APIC: the guest uses the xAPIC MMIO page\n"
 "  --irqchip apic|xive  the controller for guest IPIs (default apic); xive\n"
@@ -60,6 +62,10 @@ void cli__usage(FILE *out)
 "  --timeout SECS   end the run after SECS seconds (exit status 124)\n"
 "  --ipi-yield on|off  after sending an IPI, yield the host CPU so the\n"
 "                   target vCPU runs sooner (default on)\n"
+"  --compat auto|none|emulated-kvm  work-arounds for a KVM that emulates\n"
+"                   every instruction (int3 repair; Linux command line\n"
+"                   += noxsave clearcpuid=cx16,popcnt,...); auto: on when the host\n"
+"                   CPU has no vmx/svm (default auto)\n"
 "  --trace FILE     IPI flight recorder: write every IPI stage's timestamp\n"
 "                   to FILE at exit (text; docs/bench.md)\n"
 "\n"
@@ -227,11 +233,23 @@ int cli__parse(int argc, char **argv, enum cli_action *action,
 					    "--ipi-yield: '%s' is not on or off",
 					    optarg);
 			break;
-		case OPT_TRACE:
-			if (!*optarg || fr_configure(optarg, 0))
+		case OPT_COMPAT:
+			if (!strcmp(optarg, "auto"))
+				cfg->compat = VM_COMPAT_AUTO;
+			else if (!strcmp(optarg, "none"))
+				cfg->compat = VM_COMPAT_NONE;
+			else if (!strcmp(optarg, "emulated-kvm"))
+				cfg->compat = VM_COMPAT_EMULATED_KVM;
+			else
 				return fail(err, errlen,
-					    "--trace: '%s' is not a file name",
-					    optarg);
+					    "--compat: '%s' is not auto, none "
+					    "or emulated-kvm", optarg);
+			break;
+		case OPT_TRACE:
+			if (!*optarg)
+				return fail(err, errlen,
+					    "--trace: an empty file name");
+			cfg->trace_path = optarg;
 			break;
 		case OPT_HELP:
 			*action = CLI_HELP;

@@ -46,26 +46,29 @@ struct fr_rec {
 	uint32_t pad;
 };
 
+/* One vCPU's ring; every field but rec's contents is owner-only. */
 struct fr_ring {
 	struct fr_rec *rec;
-	uint64_t head;     /* records ever written (owner only) */
-	uint32_t next_seq; /* this vCPU's IPI sequence (owner only) */
+	size_t mask;       /* entries - 1 */
+	uint64_t head;     /* records ever written */
+	uint32_t next_seq; /* this vCPU's IPI sequence */
+	uint32_t cur_seq;  /* the IPI this vCPU is sending now */
+	uint8_t cur_vector;
+	unsigned cpu;
 	uint64_t first_run_tsc;
 } __attribute__((aligned(64)));
 
-bool fr_enabled;
+struct flight_recorder {
+	char *path;
+	size_t entries;
+	unsigned cpus;
+	struct fr_ring *rings;
+	_Atomic uint64_t *slots; /* [target][vector]: src << 32 | seq */
+	uint64_t configure_ns, start_ns, start_tsc;
+};
 
-static char *fr_path;
-static size_t fr_entries = FR_DEFAULT_ENTRIES;
-static unsigned fr_cpus;
-static struct fr_ring *fr_rings;
-static _Atomic uint64_t *fr_slots; /* [target][vector]: src << 32 | seq */
-static uint64_t fr_configure_ns, fr_start_ns, fr_start_tsc;
-
+/* The ring of the vCPU this thread runs (its own VM's), or NULL. */
 static _Thread_local struct fr_ring *my_ring;
-static _Thread_local unsigned my_cpu;
-static _Thread_local uint32_t cur_seq;
-static _Thread_local uint8_t cur_vector;
 
 static uint64_t mono_ns(void)
 {
@@ -84,57 +87,61 @@ static inline uint64_t now_tsc(void)
 #endif
 }
 
-int fr_configure(const char *path, size_t ring_entries)
+void fr_destroy(struct flight_recorder *fr)
 {
-	free(fr_path);
-	fr_path = strdup(path);
-	if (!fr_path)
-		return -ENOMEM;
-	if (ring_entries) {
-		size_t n = 1;
-		while (n < ring_entries)
-			n <<= 1;
-		fr_entries = n;
-	}
-	fr_configure_ns = mono_ns();
-	return 0;
+	if (!fr)
+		return;
+	for (unsigned i = 0; fr->rings && i < fr->cpus; i++)
+		if (fr->rings[i].rec)
+			munmap(fr->rings[i].rec,
+			       fr->entries * sizeof(struct fr_rec));
+	free(fr->rings);
+	free(fr->slots);
+	free(fr->path);
+	free(fr);
 }
 
-int fr_start(unsigned nr_cpus)
+struct flight_recorder *fr_create(const char *path, size_t ring_entries,
+				  unsigned nr_cpus, uint64_t start_ns)
 {
-	if (!fr_path || fr_rings)
-		return 0;
-	if (!nr_cpus || nr_cpus > FR_MAX_CPUS)
-		return -EINVAL;
-	fr_rings = calloc(nr_cpus, sizeof(*fr_rings));
-	fr_slots = calloc((size_t)nr_cpus * 256, sizeof(*fr_slots));
-	if (!fr_rings || !fr_slots)
+	struct flight_recorder *fr;
+	size_t n = 1;
+
+	if (!path || !*path || !nr_cpus || nr_cpus > FR_MAX_CPUS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	fr = calloc(1, sizeof(*fr));
+	if (!fr)
+		return NULL;
+	while (n < (ring_entries ? ring_entries : FR_DEFAULT_ENTRIES))
+		n <<= 1;
+	fr->entries = n;
+	fr->cpus = nr_cpus;
+	fr->configure_ns = start_ns;
+	fr->path = strdup(path);
+	fr->rings = calloc(nr_cpus, sizeof(*fr->rings));
+	fr->slots = calloc((size_t)nr_cpus * 256, sizeof(*fr->slots));
+	if (!fr->path || !fr->rings || !fr->slots)
 		goto fail;
 	for (unsigned i = 0; i < nr_cpus; i++) {
-		void *p = mmap(NULL, fr_entries * sizeof(struct fr_rec),
+		void *p = mmap(NULL, n * sizeof(struct fr_rec),
 			       PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
 			       0);
 		if (p == MAP_FAILED)
 			goto fail;
-		fr_rings[i].rec = p;
+		fr->rings[i].rec = p;
+		fr->rings[i].mask = n - 1;
+		fr->rings[i].cpu = i;
 	}
-	fr_cpus = nr_cpus;
-	fr_start_ns = mono_ns();
-	fr_start_tsc = now_tsc();
-	fr_enabled = true; /* before the vCPU threads exist */
-	return 0;
+	fr->start_ns = mono_ns();
+	fr->start_tsc = now_tsc();
+	return fr;
 fail:
-	if (fr_rings)
-		for (unsigned i = 0; i < nr_cpus; i++)
-			if (fr_rings[i].rec)
-				munmap(fr_rings[i].rec,
-				       fr_entries * sizeof(struct fr_rec));
-	free(fr_rings);
-	free(fr_slots);
-	fr_rings = NULL;
-	fr_slots = NULL;
-	return -ENOMEM;
+	fr_destroy(fr);
+	errno = ENOMEM;
+	return NULL;
 }
 
 static inline void put(uint8_t stage, uint16_t src, uint32_t seq,
@@ -145,73 +152,84 @@ static inline void put(uint8_t stage, uint16_t src, uint32_t seq,
 
 	if (!r)
 		return;
-	e = &r->rec[r->head & (fr_entries - 1)];
+	e = &r->rec[r->head & r->mask];
 	e->tsc = now_tsc();
 	e->seq = seq;
 	e->src = src;
 	e->peer = peer;
 	e->stage = stage;
 	e->vector = vector;
-	e->cpu = (uint16_t)my_cpu;
+	e->cpu = (uint16_t)r->cpu;
 	r->head++;
 }
 
-void fr_thread_start_slow(unsigned cpu)
+void fr_thread_start_slow(struct flight_recorder *fr, unsigned cpu)
 {
-	if (cpu < fr_cpus) {
-		my_ring = &fr_rings[cpu];
-		my_cpu = cpu;
-	}
+	my_ring = cpu < fr->cpus ? &fr->rings[cpu] : NULL;
 }
 
 void fr_first_run_slow(unsigned cpu)
 {
-	if (my_ring && cpu == my_cpu && !my_ring->first_run_tsc)
+	if (my_ring && cpu == my_ring->cpu && !my_ring->first_run_tsc)
 		my_ring->first_run_tsc = now_tsc();
 }
 
 void fr_send_slow(unsigned cpu)
 {
-	if (!my_ring || cpu != my_cpu)
+	struct fr_ring *r = my_ring;
+
+	if (!r || cpu != r->cpu)
 		return;
-	cur_seq = ++my_ring->next_seq;
-	cur_vector = 0;
-	put(FR_SEND, (uint16_t)cpu, cur_seq, (uint16_t)cpu, 0);
+	r->cur_seq = ++r->next_seq;
+	r->cur_vector = 0;
+	put(FR_SEND, (uint16_t)cpu, r->cur_seq, (uint16_t)cpu, 0);
 }
 
 void fr_route_slow(unsigned cpu, unsigned vector)
 {
-	cur_vector = (uint8_t)vector;
-	put(FR_ROUTE, (uint16_t)cpu, cur_seq, (uint16_t)cpu, (uint8_t)vector);
+	struct fr_ring *r = my_ring;
+
+	if (!r)
+		return;
+	r->cur_vector = (uint8_t)vector;
+	put(FR_ROUTE, (uint16_t)cpu, r->cur_seq, (uint16_t)cpu,
+	    (uint8_t)vector);
 }
 
-void fr_pending_slow(unsigned target)
+void fr_pending_slow(struct flight_recorder *fr, unsigned target)
 {
-	if (!my_ring || target >= fr_cpus)
+	struct fr_ring *r = my_ring;
+
+	if (!r || target >= fr->cpus)
 		return;
-	atomic_store_explicit(&fr_slots[target * 256u + cur_vector],
-			      (uint64_t)my_cpu << 32 | cur_seq,
+	atomic_store_explicit(&fr->slots[target * 256u + r->cur_vector],
+			      (uint64_t)r->cpu << 32 | r->cur_seq,
 			      memory_order_relaxed);
-	put(FR_PENDING, (uint16_t)my_cpu, cur_seq, (uint16_t)target,
-	    cur_vector);
+	put(FR_PENDING, (uint16_t)r->cpu, r->cur_seq, (uint16_t)target,
+	    r->cur_vector);
 }
 
 void fr_stage_slow(enum fr_stage stage, unsigned peer)
 {
+	struct fr_ring *r = my_ring;
 	/* Kicks belong to the sender's current IPI; wakes and EOIs to none. */
 	bool sender = stage == FR_KICK_SIGNAL || stage == FR_KICK_FUTEX;
 
-	put((uint8_t)stage, (uint16_t)(sender ? my_cpu : 0xffff),
-	    sender ? cur_seq : 0, (uint16_t)peer, sender ? cur_vector : 0);
+	if (!r)
+		return;
+	put((uint8_t)stage, (uint16_t)(sender ? r->cpu : 0xffff),
+	    sender ? r->cur_seq : 0, (uint16_t)peer,
+	    sender ? r->cur_vector : 0);
 }
 
-void fr_inject_slow(unsigned cpu, unsigned vector)
+void fr_inject_slow(struct flight_recorder *fr, unsigned cpu,
+		    unsigned vector)
 {
 	uint64_t id;
 
-	if (cpu >= fr_cpus || vector > 255)
+	if (cpu >= fr->cpus || vector > 255)
 		return;
-	id = atomic_load_explicit(&fr_slots[cpu * 256u + vector],
+	id = atomic_load_explicit(&fr->slots[cpu * 256u + vector],
 				  memory_order_relaxed);
 	put(FR_INJECT, id ? (uint16_t)(id >> 32) : 0xffff, (uint32_t)id,
 	    (uint16_t)cpu, (uint8_t)vector);
@@ -268,36 +286,35 @@ static uint64_t status_kib(const char *key)
 	return v;
 }
 
-int fr_finish(const void *ram, size_t ram_size)
+int fr_finish(struct flight_recorder *fr, const void *ram, size_t ram_size)
 {
 	uint64_t end_ns, end_tsc, ring_bytes = 0, lost = 0, first = 0;
 	double tsc_per_ns;
 	FILE *f;
 
-	if (!fr_rings)
+	if (!fr)
 		return 0;
-	fr_enabled = false;
 	end_ns = mono_ns();
 	end_tsc = now_tsc();
-	tsc_per_ns = end_ns > fr_start_ns
-			     ? (double)(end_tsc - fr_start_tsc) /
-				       (double)(end_ns - fr_start_ns)
+	tsc_per_ns = end_ns > fr->start_ns
+			     ? (double)(end_tsc - fr->start_tsc) /
+				       (double)(end_ns - fr->start_ns)
 			     : 1.0;
 	if (tsc_per_ns <= 0)
 		tsc_per_ns = 1.0;
-	for (unsigned i = 0; i < fr_cpus; i++) {
-		ring_bytes += resident(fr_rings[i].rec,
-				       fr_entries * sizeof(struct fr_rec));
-		if (fr_rings[i].head > fr_entries)
-			lost += fr_rings[i].head - fr_entries;
+	for (unsigned i = 0; i < fr->cpus; i++) {
+		ring_bytes += resident(fr->rings[i].rec,
+				       fr->entries * sizeof(struct fr_rec));
+		if (fr->rings[i].head > fr->entries)
+			lost += fr->rings[i].head - fr->entries;
 	}
-	if (fr_rings[0].first_run_tsc)
-		first = fr_start_ns +
-			(uint64_t)((double)(fr_rings[0].first_run_tsc -
-					    fr_start_tsc) / tsc_per_ns);
-	f = fopen(fr_path, "w");
+	if (fr->rings[0].first_run_tsc)
+		first = fr->start_ns +
+			(uint64_t)((double)(fr->rings[0].first_run_tsc -
+					    fr->start_tsc) / tsc_per_ns);
+	f = fopen(fr->path, "w");
 	if (!f) {
-		fprintf(stderr, "ipivirt: --trace %s: %s\n", fr_path,
+		fprintf(stderr, "ipivirt: --trace %s: %s\n", fr->path,
 			strerror(errno));
 		return -errno;
 	}
@@ -307,8 +324,8 @@ int fr_finish(const void *ram, size_t ram_size)
 		"start_mono_ns=%llu first_run_mono_ns=%llu end_mono_ns=%llu "
 		"vm_rss_kib=%llu vm_hwm_kib=%llu guest_ram_resident_kib=%llu "
 		"ring_resident_kib=%llu lost=%llu\n",
-		fr_cpus, tsc_per_ns, (unsigned long long)fr_configure_ns,
-		(unsigned long long)fr_start_ns, (unsigned long long)first,
+		fr->cpus, tsc_per_ns, (unsigned long long)fr->configure_ns,
+		(unsigned long long)fr->start_ns, (unsigned long long)first,
 		(unsigned long long)end_ns,
 		(unsigned long long)status_kib("VmRSS"),
 		(unsigned long long)status_kib("VmHWM"),
@@ -316,13 +333,13 @@ int fr_finish(const void *ram, size_t ram_size)
 		(unsigned long long)(ring_bytes / 1024),
 		(unsigned long long)lost);
 	fprintf(f, "# ns cpu stage src seq peer vector\n");
-	for (unsigned i = 0; i < fr_cpus; i++) {
-		struct fr_ring *r = &fr_rings[i];
-		uint64_t from = r->head > fr_entries ? r->head - fr_entries : 0;
+	for (unsigned i = 0; i < fr->cpus; i++) {
+		struct fr_ring *r = &fr->rings[i];
+		uint64_t from = r->head > fr->entries ? r->head - fr->entries : 0;
 
 		for (uint64_t k = from; k < r->head; k++) {
-			const struct fr_rec *e = &r->rec[k & (fr_entries - 1)];
-			uint64_t ns = (uint64_t)((double)(e->tsc - fr_start_tsc) /
+			const struct fr_rec *e = &r->rec[k & (fr->entries - 1)];
+			uint64_t ns = (uint64_t)((double)(e->tsc - fr->start_tsc) /
 						 tsc_per_ns);
 			fprintf(f, "%llu %u %s %d %u %u %u\n",
 				(unsigned long long)ns, e->cpu,
@@ -335,11 +352,5 @@ int fr_finish(const void *ram, size_t ram_size)
 	}
 	if (fclose(f) != 0)
 		return -errno;
-	for (unsigned i = 0; i < fr_cpus; i++)
-		munmap(fr_rings[i].rec, fr_entries * sizeof(struct fr_rec));
-	free(fr_rings);
-	free(fr_slots);
-	fr_rings = NULL;
-	fr_slots = NULL;
 	return 0;
 }

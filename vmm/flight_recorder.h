@@ -4,11 +4,13 @@
  * timestamped IPI stages, written at exit by `ipivirt run --trace FILE`
  * (format and correlation method: docs/bench.md, "Flight recorder").
  *
- * Cost when off: every hook is an inline test of one global flag that is
- * false for the whole run (one predictable, not-taken branch). When on, a
- * hook appends one 24-byte record to the calling vCPU thread's own ring
- * (single producer, no atomics, no locks); threads that are not vCPUs
- * record nothing. Pure C: no KVM.
+ * One recorder per VM (vm->fr), NULL when off: every hook is then an
+ * inline NULL test (one predictable, not-taken branch). When on, a hook
+ * appends one 24-byte record to the calling vCPU thread's own ring (single
+ * producer, no atomics, no locks); threads that are not vCPUs record
+ * nothing. The only per-thread state is which ring the current thread owns
+ * (set by fr_thread_start), like a kernel's per-CPU "current": it names a
+ * ring of this thread's own VM, so VMs never share anything. Pure C: no KVM.
  */
 #ifndef IPIVIRT_FLIGHT_RECORDER_H
 #define IPIVIRT_FLIGHT_RECORDER_H
@@ -30,40 +32,70 @@ enum fr_stage {
 	FR_NR_STAGES
 };
 
-extern bool fr_enabled;
+struct flight_recorder;
 
-/* cli.c: --trace FILE (enables the recorder). @ring_entries: 0 = default. */
-int fr_configure(const char *path, size_t ring_entries);
-/* vm.c: before the vCPUs start / after they joined. */
-int fr_start(unsigned nr_cpus);
-/* Write the file; @ram/@ram_size: guest RAM, to report resident memory. */
-int fr_finish(const void *ram, size_t ram_size);
+/*
+ * fr_create() - rings for @nr_cpus vCPUs of @ring_entries records each
+ * (rounded up to a power of two; 0: the default), written to @path by
+ * fr_finish(). @start_ns: when the VMM started (CLOCK_MONOTONIC), for the
+ * start-up figures in the trace header. NULL with errno on failure.
+ */
+struct flight_recorder *fr_create(const char *path, size_t ring_entries,
+				  unsigned nr_cpus, uint64_t start_ns);
+/* Write the trace (after the vCPU threads are gone); 0 or -errno. */
+int fr_finish(struct flight_recorder *fr, const void *ram, size_t ram_size);
+void fr_destroy(struct flight_recorder *fr);
 
-/* Out of line: only called when fr_enabled. */
-void fr_thread_start_slow(unsigned cpu);
+/* Out of line: only called when the VM has a recorder. */
+void fr_thread_start_slow(struct flight_recorder *fr, unsigned cpu);
 void fr_send_slow(unsigned cpu);
 void fr_route_slow(unsigned cpu, unsigned vector);
-void fr_pending_slow(unsigned target);
+void fr_pending_slow(struct flight_recorder *fr, unsigned target);
 void fr_stage_slow(enum fr_stage stage, unsigned peer);
-void fr_inject_slow(unsigned cpu, unsigned vector);
+void fr_inject_slow(struct flight_recorder *fr, unsigned cpu,
+		    unsigned vector);
 void fr_first_run_slow(unsigned cpu);
 
-#define FR_HOOK(call)                                   \
-	do {                                            \
-		if (__builtin_expect(fr_enabled, 0))    \
-			call;                           \
+#define FR_HOOK(fr, call)                                   \
+	do {                                                \
+		if (__builtin_expect((fr) != NULL, 0))      \
+			call;                               \
 	} while (0)
 
-/* vCPU thread start: this thread records into @cpu's ring. */
-static inline void fr_thread_start(unsigned cpu) { FR_HOOK(fr_thread_start_slow(cpu)); }
-/* A new IPI leaves @cpu: gives it the identity (cpu, next sequence). */
-static inline void fr_send(unsigned cpu) { FR_HOOK(fr_send_slow(cpu)); }
-static inline void fr_route(unsigned cpu, unsigned vector) { FR_HOOK(fr_route_slow(cpu, vector)); }
+/* The vCPU thread of @cpu starts: this thread records into ring @cpu. */
+static inline void fr_thread_start(struct flight_recorder *fr, unsigned cpu)
+{
+	FR_HOOK(fr, fr_thread_start_slow(fr, cpu));
+}
+/* The sender saw an ICR write / trigger store: a new IPI identity. */
+static inline void fr_send(struct flight_recorder *fr, unsigned cpu)
+{
+	FR_HOOK(fr, fr_send_slow(cpu));
+}
+static inline void fr_route(struct flight_recorder *fr, unsigned cpu,
+			    unsigned vector)
+{
+	FR_HOOK(fr, fr_route_slow(cpu, vector));
+}
 /* The current IPI is pending on @target: remembered in target's slot. */
-static inline void fr_pending(unsigned target) { FR_HOOK(fr_pending_slow(target)); }
+static inline void fr_pending(struct flight_recorder *fr, unsigned target)
+{
+	FR_HOOK(fr, fr_pending_slow(fr, target));
+}
 /* Any other stage; @peer: the target for kicks, else this vCPU. */
-static inline void fr_stage(enum fr_stage stage, unsigned peer) { FR_HOOK(fr_stage_slow(stage, peer)); }
-static inline void fr_inject(unsigned cpu, unsigned vector) { FR_HOOK(fr_inject_slow(cpu, vector)); }
-static inline void fr_first_run(unsigned cpu) { FR_HOOK(fr_first_run_slow(cpu)); }
+static inline void fr_stage(struct flight_recorder *fr, enum fr_stage stage,
+			    unsigned peer)
+{
+	FR_HOOK(fr, fr_stage_slow(stage, peer));
+}
+static inline void fr_inject(struct flight_recorder *fr, unsigned cpu,
+			     unsigned vector)
+{
+	FR_HOOK(fr, fr_inject_slow(fr, cpu, vector));
+}
+static inline void fr_first_run(struct flight_recorder *fr, unsigned cpu)
+{
+	FR_HOOK(fr, fr_first_run_slow(cpu));
+}
 
 #endif

@@ -70,7 +70,7 @@ void kvm_vcpu__kick(struct vcpu *v)
 					 __ATOMIC_RELEASE);
 			atomic_fetch_add_explicit(&v->stats.kicks_signal, 1,
 						  memory_order_relaxed);
-			fr_stage(FR_KICK_SIGNAL, v->id);
+			fr_stage(v->vm->fr, FR_KICK_SIGNAL, v->id);
 			pthread_kill(v->thread, SIG_KICK);
 		}
 	} else if (mode == VCPU_HALTED) {
@@ -78,7 +78,7 @@ void kvm_vcpu__kick(struct vcpu *v)
 						   VCPU_OUTSIDE)) {
 			atomic_fetch_add_explicit(&v->stats.kicks_wake, 1,
 						  memory_order_relaxed);
-			fr_stage(FR_KICK_FUTEX, v->id);
+			fr_stage(v->vm->fr, FR_KICK_FUTEX, v->id);
 			futex(&v->mode, FUTEX_WAKE_PRIVATE, 1);
 		}
 	}
@@ -111,7 +111,7 @@ static void ops_kick(void *opaque, unsigned cpu)
 	struct vm *vm = opaque;
 
 	if (cpu < vm->nr_cpus && vm->vcpus[cpu]) {
-		fr_pending(cpu);
+		fr_pending(vm->fr, cpu);
 		kvm_vcpu__kick(vm->vcpus[cpu]);
 	}
 }
@@ -137,7 +137,7 @@ static int ops_send_ipi(void *opaque, const struct apic_ipi *ipi)
 	struct vm *vm = opaque;
 
 	/* Runs on the sender's thread: the flag is the sender's own. */
-	fr_route(ipi->source_cpu, ipi->vector);
+	fr_route(vm->fr, ipi->source_cpu, ipi->vector);
 	if (ipi->source_cpu < vm->nr_cpus)
 		vm->vcpus[ipi->source_cpu]->sent_ipi = true;
 	return apic_ipi_route(vm->apic_router, ipi);
@@ -273,9 +273,9 @@ static void handle_mmio(struct vcpu *v)
 	if (apic_mmio_claims(v->apic, addr)) {
 		uint64_t off = addr - (apic_base_msr(v->apic) & ~0xfffull);
 		if (run->mmio.is_write && off == 0x300)
-			fr_send(v->id);
+			fr_send(v->vm->fr, v->id);
 		else if (run->mmio.is_write && off == 0xb0)
-			fr_stage(FR_EOI, v->id);
+			fr_stage(v->vm->fr, FR_EOI, v->id);
 		if (run->mmio.is_write)
 			apic_mmio_write(v->apic, off, run->mmio.data, len);
 		else
@@ -293,9 +293,9 @@ static void handle_msr(struct vcpu *v, bool write)
 
 	if (write) {
 		if (run->msr.index == 0x830 || run->msr.index == 0x83f)
-			fr_send(v->id); /* x2APIC ICR, SELF_IPI */
+			fr_send(v->vm->fr, v->id); /* x2APIC ICR, SELF_IPI */
 		else if (run->msr.index == 0x80b)
-			fr_stage(FR_EOI, v->id);
+			fr_stage(v->vm->fr, FR_EOI, v->id);
 		err = apic_msr_write(v->apic, run->msr.index, run->msr.data);
 	} else {
 		uint64_t value = 0;
@@ -378,7 +378,7 @@ static void inject(struct vcpu *v)
 			struct kvm_interrupt irq = { .irq = (uint32_t)vector };
 			if (ioctl(v->fd, KVM_INTERRUPT, &irq) == 0) {
 				v->stats.injections++;
-				fr_inject(v->id, (unsigned)vector);
+				fr_inject(v->vm->fr, v->id, (unsigned)vector);
 			}
 		}
 		run->request_interrupt_window = 0;
@@ -417,7 +417,7 @@ static void halt(struct vcpu *v, bool if_flag)
 		futex(&v->mode, FUTEX_WAIT_PRIVATE, VCPU_HALTED);
 	}
 	atomic_store(&v->mode, VCPU_OUTSIDE);
-	fr_stage(FR_WAKE_HALT, v->id);
+	fr_stage(v->vm->fr, FR_WAKE_HALT, v->id);
 }
 
 static void count_exit(struct vcpu *v, uint32_t reason)
@@ -500,7 +500,7 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	fr_thread_start(v->id);
+	fr_thread_start(v->vm->fr, v->id);
 
 	while (!vm_should_stop(v->vm)) {
 		if (v->wait_for_sipi) {
@@ -515,7 +515,7 @@ static void *vcpu_thread(void *arg)
 			continue;
 		}
 		inject(v);
-		fr_first_run(v->id);
+		fr_first_run(v->vm->fr, v->id);
 
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			int err = errno;
@@ -523,7 +523,7 @@ static void *vcpu_thread(void *arg)
 					 __ATOMIC_RELAXED);
 			atomic_store(&v->mode, VCPU_OUTSIDE);
 			if (err == EINTR || err == EAGAIN) {
-				fr_stage(FR_WAKE_EXIT, v->id);
+				fr_stage(v->vm->fr, FR_WAKE_EXIT, v->id);
 				v->stats.exits++;
 				v->stats.exit_intr++;
 				continue;

@@ -15,10 +15,12 @@
 #include "event_loop.h"
 #include "flight_recorder.h"
 #include "fw_cfg.h"
+#include "kvm_compat.h"
 #include "kvm_cpu_setup.h"
 #include "kvm_vcpu.h"
 #include "kvm_vm.h"
 #include "layout.h"
+#include "linux_boot.h"
 #include "loader.h"
 #include "power.h"
 #include "uart.h"
@@ -155,7 +157,9 @@ static int load_guest(struct vm *vm, const struct guest_images *img,
 	boot_info__write_long_mode_tables(vm->ram);
 	boot_info__write_firmware_tables(vm->ram, vm->nr_cpus);
 	vm->entry = k.entry;
-	vm->entry_64bit = k.mode == LOADER_ENTRY_64BIT;
+	vm->entry_64bit = k.mode != LOADER_ENTRY_MULTIBOOT;
+	if (k.mode == LOADER_ENTRY_LINUX64)
+		return linux_boot__setup(vm, &k, initrd_p, err, errlen);
 	return 0;
 }
 
@@ -209,6 +213,7 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
 	vm->cfg = *cfg;
 	vm->nr_cpus = cfg->nr_cpus;
 	vm->start_ns = vm_now_ns();
+	kvm_compat__resolve(vm);
 
 	ret = read_images(cfg, &img, err, errlen);
 	if (ret)
@@ -252,6 +257,8 @@ void vm__destroy(struct vm *vm)
 		kvm_vcpu__destroy(vm->vcpus[i]);
 		vm->vcpus[i] = NULL;
 	}
+	fr_destroy(vm->fr);
+	vm->fr = NULL;
 	x86_xive__destroy(vm->xive_dev);
 	vm->xive_dev = NULL;
 	apic_ipi_router_destroy(vm->apic_router);
@@ -273,13 +280,21 @@ int vm__run(struct vm *vm, char *err, size_t errlen)
 					     vm->boot_info_gpa)
 		      : kvm_cpu__enter_multiboot(bsp->fd, vm->entry,
 						 vm->boot_info_gpa);
+	if (!ret && vm->entry_linux)
+		ret = kvm_cpu__set_linux_regs(bsp->fd, vm->boot_info_gpa);
 	if (ret) {
 		snprintf(err, errlen, "cannot set the boot CPU state: %s",
 			 strerror(-ret));
 		return ret;
 	}
-	if (fr_start(vm->nr_cpus))
-		fprintf(stderr, "ipivirt: --trace: no memory for the rings\n");
+	if (vm->cfg.trace_path) {
+		vm->fr = fr_create(vm->cfg.trace_path,
+				   vm->cfg.trace_ring_entries, vm->nr_cpus,
+				   vm->start_ns);
+		if (!vm->fr)
+			fprintf(stderr, "ipivirt: --trace: %s\n",
+				strerror(errno));
+	}
 	for (; started < vm->nr_cpus; started++) {
 		ret = kvm_vcpu__start(vm->vcpus[started]);
 		if (ret) {
@@ -293,7 +308,7 @@ int vm__run(struct vm *vm, char *err, size_t errlen)
 		event_loop__run(vm->loop);
 	for (unsigned i = 0; i < started; i++)
 		kvm_vcpu__join(vm->vcpus[i]);
-	fr_finish(vm->ram, vm->ram_size);
+	fr_finish(vm->fr, vm->ram, vm->ram_size);
 	uart__flush(vm->uart);
 	return ret;
 }

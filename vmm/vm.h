@@ -27,6 +27,8 @@
 enum vm_apic_mode { VM_APIC_X2APIC, VM_APIC_XAPIC };
 /* Which controller carries guest IPIs (the local APIC always exists). */
 enum vm_irqchip { VM_IRQCHIP_APIC, VM_IRQCHIP_XIVE };
+/* Work-arounds for a software-only KVM (kvm_compat.h): --compat. */
+enum vm_compat { VM_COMPAT_AUTO, VM_COMPAT_NONE, VM_COMPAT_EMULATED_KVM };
 
 /* Why a run ended; decides ipivirt's exit status. */
 enum vm_exit_kind {
@@ -56,6 +58,7 @@ struct event_loop;
 struct uart;
 struct fw_cfg;
 struct xive_dev;
+struct flight_recorder;
 
 struct vm_config {
 	unsigned nr_cpus;
@@ -68,6 +71,9 @@ struct vm_config {
 	bool stats;
 	unsigned timeout_s; /* 0: none */
 	bool ipi_yield;     /* sender yields its host CPU after an IPI */
+	enum vm_compat compat;
+	const char *trace_path;    /* --trace: the flight recorder's file */
+	size_t trace_ring_entries; /* 0: the default */
 };
 
 struct vm {
@@ -86,6 +92,7 @@ struct vm {
 	struct apic_bus *apic_bus;
 	struct apic_ipi_router *apic_router;
 	struct xive_dev *xive_dev; /* --irqchip xive only */
+	struct flight_recorder *fr; /* --trace only; NULL costs one test */
 
 	struct vcpu *vcpus[IPIVIRT_MAX_CPUS];
 	unsigned nr_cpus;
@@ -93,6 +100,9 @@ struct vm {
 	/* Boot state handed to the BSP. */
 	uint64_t entry;
 	bool entry_64bit;
+	bool entry_linux;        /* 64-bit Linux boot protocol: RSI = zero page */
+	bool compat_emulated;    /* kvm_compat.c work-arounds are on */
+	_Atomic bool compat_int3_logged, compat_fwait_logged;
 	uint64_t boot_info_gpa;
 
 	struct event_loop *loop;

@@ -66,7 +66,7 @@ static void ops_kick(void *opaque, unsigned cpu)
 	struct vm *vm = opaque;
 
 	if (cpu < vm->nr_cpus && vm->vcpus[cpu]) {
-		fr_pending(cpu);
+		fr_pending(vm->fr, cpu);
 		kvm_vcpu__kick(vm->vcpus[cpu]);
 	}
 }
@@ -101,8 +101,8 @@ static void esb_access(void *opaque, unsigned cpu, uint64_t addr, void *data,
 		/* On the sender's thread: --ipi-yield applies as for the APIC. */
 		if (cpu < dev->vm->nr_cpus)
 			dev->vm->vcpus[cpu]->sent_ipi = true;
-		fr_send(cpu);
-		fr_route(cpu, XIVE_X86_VECTOR);
+		fr_send(dev->vm->fr, cpu);
+		fr_route(dev->vm->fr, cpu, XIVE_X86_VECTOR);
 		(void)xive_ipi_guest_trigger(dev->router, lisn);
 		return;
 	}
