@@ -100,6 +100,68 @@ expect "segment below 1 MiB" 2 "below 1 MiB" run --kernel "$TMP/low"
 expect "entry outside image" 2 "entry point" run --kernel "$TMP/entry"
 expect "ELF32 without multiboot" 2 "without a multiboot header" run --kernel "$TMP/elf32"
 expect "bad multiboot a.out addresses" 2 "inconsistent" run --kernel "$TMP/aout"
+python3 - "$TMP" <<'PY'
+import gzip, lzma, struct, sys
+tmp = sys.argv[1]
+def bzimage(payload, version=0x020f, xlf=1, poff=0, plen=None, loadflags=1):
+    """A bzImage setup header (1 setup sector) and a payload after it."""
+    img = bytearray(1024)
+    img[0x1f1] = 1
+    img[0x1fe:0x200] = b'\x55\xaa'
+    img[0x200:0x202] = b'\xeb\x6a'
+    img[0x202:0x206] = b'HdrS'
+    struct.pack_into('<H', img, 0x206, version)
+    img[0x211] = loadflags
+    struct.pack_into('<H', img, 0x236, xlf)
+    struct.pack_into('<II', img, 0x248, poff, len(payload) if plen is None else plen)
+    return bytes(img) + payload
+def sized(comp, data):
+    return comp + struct.pack('<I', len(data))
+notelf = b'this is not an ELF vmlinux at all' * 4
+good = sized(lzma.compress(notelf, format=lzma.FORMAT_XZ), notelf)
+files = {
+    'bz-old': bzimage(good, version=0x0206),
+    'bz-32bit': bzimage(good, xlf=0),
+    'bz-zimage': bzimage(good, loadflags=0),
+    'bz-outside': bzimage(good, plen=1 << 20),
+    'bz-truncated': bzimage(good)[:0x240],
+    'bz-bzip2': bzimage(sized(b'BZh91AY&SY' + bytes(40), notelf)),
+    'bz-corrupt-xz': bzimage(sized(lzma.compress(notelf, format=lzma.FORMAT_XZ)[:30] + bytes(30), notelf)),
+    'bz-bad-size': bzimage(lzma.compress(notelf, format=lzma.FORMAT_XZ) + struct.pack('<I', 0xffffffff)),
+    'bz-notelf': bzimage(good),
+    'bz-gzip-notelf': bzimage(sized(gzip.compress(notelf), notelf)),
+}
+# A vmlinux-like ELF64 (a "Linux" note) whose segment needs 1 GiB.
+eh = b'\x7fELF' + bytes([2, 1, 1]) + bytes(9)
+eh += struct.pack('<HHIQQQIHHHHHH', 2, 62, 1, 0x1000000, 64, 0, 0, 64, 56, 2, 0, 0, 0)
+note = struct.pack('<III', 6, 4, 0x100) + b'Linux\0\0\0' + bytes(4)
+load = struct.pack('<IIQQQQQQ', 1, 7, 0, 0x1000000, 0x1000000, 64, 1 << 30, 0x1000)
+pnote = struct.pack('<IIQQQQQQ', 4, 4, 64 + 2 * 56, 0, 0, len(note), len(note), 4)
+files['vmlinux-huge'] = eh + load + pnote + note
+files['bz-vmlinux-huge'] = bzimage(sized(lzma.compress(files['vmlinux-huge'], format=lzma.FORMAT_XZ), files['vmlinux-huge']))
+import shutil, subprocess
+if shutil.which('zstd'):
+    z = subprocess.run(['zstd', '-q', '-c'], input=notelf, capture_output=True).stdout
+    files['bz-zstd-notelf'] = bzimage(sized(z, notelf))
+for name, data in files.items():
+    open(tmp + '/' + name, 'wb').write(data)
+PY
+expect "bzImage protocol too old" 2 "too old" run --kernel "$TMP/bz-old"
+expect "bzImage without 64-bit entry" 2 "no 64-bit entry" run --kernel "$TMP/bz-32bit"
+expect "zImage (not loaded high)" 2 "zImage" run --kernel "$TMP/bz-zimage"
+expect "bzImage payload outside the file" 2 "outside" run --kernel "$TMP/bz-outside"
+expect "bzImage truncated header" 2 "truncated bzImage" run --kernel "$TMP/bz-truncated"
+expect "bzImage bzip2 payload" 2 "not supported" run --kernel "$TMP/bz-bzip2"
+expect "bzImage corrupt xz payload" 2 "corrupt" run --kernel "$TMP/bz-corrupt-xz"
+expect "bzImage bad decompressed size" 2 "bad decompressed size" run --kernel "$TMP/bz-bad-size"
+expect "bzImage payload not ELF (xz)" 2 "does not hold an ELF64" run --kernel "$TMP/bz-notelf"
+expect "bzImage payload not ELF (gzip)" 2 "does not hold an ELF64" run --kernel "$TMP/bz-gzip-notelf"
+if [ -f "$TMP/bz-zstd-notelf" ]; then
+	expect "bzImage payload not ELF (zstd)" 2 "does not hold an ELF64" run --kernel "$TMP/bz-zstd-notelf"
+fi
+expect "vmlinux too large" 2 "vmlinux: .*does not fit" run --mem 64M --kernel "$TMP/vmlinux-huge"
+expect "bzImage vmlinux too large" 2 "bzImage payload: .*does not fit" run --mem 64M --kernel "$TMP/bz-vmlinux-huge"
+expect "compat bad value" 2 "--compat" "${k[@]}" --compat maybe
 expect "missing initrd" 2 "cannot open" "${k[@]}" --initrd "$TMP/none"
 head -c $((20 << 20)) /dev/zero >"$TMP/bigrd"
 expect "initrd too large" 2 "does not fit" "${k[@]}" --mem 16M --initrd "$TMP/bigrd"

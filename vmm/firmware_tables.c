@@ -85,6 +85,23 @@ static void acpi_header(uint8_t *h, const char *sig, uint32_t len, uint8_t rev)
 	put32(h + 32, 1);
 }
 
+static const uint8_t dsdt_s5[] = {
+	0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00,
+	/*
+	 * Scope (\_SB) { Device (COM1) { Name (_HID, EisaId ("PNP0501"))
+	 *   Name (_UID, One) Name (_CRS, ResourceTemplate () {
+	 *   IO (Decode16, 0x3F8, 0x3F8, 0x01, 0x08) }) } }
+	 * No IRQ: the UART has no interrupt line, and Linux's 8250_pnp then
+	 * polls it (irq 0) instead of waiting for IRQ 4.
+	 */
+	0x10, 0x30, '\\', '_', 'S', 'B', '_',
+	0x5b, 0x82, 0x28, 'C', 'O', 'M', '1',
+	0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01,
+	0x08, '_', 'U', 'I', 'D', 0x01,
+	0x08, '_', 'C', 'R', 'S', 0x11, 0x0d, 0x0a, 0x0a,
+	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08, 0x79, 0x00,
+};
+
 static void write_acpi(uint8_t *ram, unsigned nr_cpus)
 {
 	uint8_t *rsdp = ram + ACPI_RSDP_GPA;
@@ -107,9 +124,12 @@ static void write_acpi(uint8_t *ram, unsigned nr_cpus)
 	put32(rsdt + 40, (uint32_t)ACPI_MADT_GPA);
 	rsdt[9] = checksum(rsdt, 44);
 
-	memset(dsdt, 0, 36);
-	acpi_header(dsdt, "DSDT", 36, 1);
-	dsdt[9] = checksum(dsdt, 36);
+	/* Name (_S5, Package (4) { 0, 0, 0, 0 }): S5 is SLP_TYP 0, as in
+	 * power.c (Linux needs _S5 to power off through PM1a); COM1. */
+	memset(dsdt, 0, 36 + sizeof(dsdt_s5));
+	memcpy(dsdt + 36, dsdt_s5, sizeof(dsdt_s5));
+	acpi_header(dsdt, "DSDT", 36 + sizeof(dsdt_s5), 1);
+	dsdt[9] = checksum(dsdt, 36 + sizeof(dsdt_s5));
 
 	memset(fadt, 0, 116);
 	acpi_header(fadt, "FACP", 116, 1);

@@ -55,6 +55,34 @@ static struct kvm_cpuid_entry2 *add_leaf(struct kvm_cpuid2 *c, uint32_t fn)
 	return e;
 }
 
+/*
+ * TSC / crystal as EBX / EAX for leaf 0x15. Linux computes
+ * crystal_kHz * EBX / EAX in 32 bits (native_calibrate_tsc()), so with our
+ * 1 GHz crystal EBX must stay below 2^32 / 10^6: take the closest fraction
+ * with such a numerator (exact for any whole-MHz TSC).
+ */
+static void tsc_crystal_ratio(uint64_t tsc_khz, uint32_t *ebx, uint32_t *eax)
+{
+	const uint64_t crystal_khz = APIC_BUS_HZ / 1000u;
+	const uint64_t max_num = UINT32_MAX / crystal_khz;
+	uint64_t best_num = 0, best_den = 1, best_err = UINT64_MAX;
+
+	for (uint64_t den = 1; den * tsc_khz <= max_num * crystal_khz; den++) {
+		uint64_t num = (tsc_khz * den + crystal_khz / 2) / crystal_khz;
+		/* |num/den - tsc/crystal| scaled by den * crystal */
+		uint64_t a = num * crystal_khz, b = tsc_khz * den;
+		uint64_t err = (a > b ? a - b : b - a) * 1000000u / den;
+
+		if (num && num <= max_num && err < best_err) {
+			best_num = num, best_den = den, best_err = err;
+			if (!err)
+				break;
+		}
+	}
+	*ebx = (uint32_t)best_num;
+	*eax = (uint32_t)best_den;
+}
+
 int kvm_cpu__setup_cpuid(struct vm *vm, int vcpu_fd, unsigned apic_id,
 			 bool x2apic)
 {
@@ -109,8 +137,7 @@ int kvm_cpu__setup_cpuid(struct vm *vm, int vcpu_fd, unsigned apic_id,
 			e->eax = 0x16;
 		e = add_leaf(c, 0x15);
 		if (e) {
-			e->eax = 1000000u; /* kHz of the crystal */
-			e->ebx = (uint32_t)vm->tsc_khz;
+			tsc_crystal_ratio(vm->tsc_khz, &e->ebx, &e->eax);
 			e->ecx = APIC_BUS_HZ;
 			e->edx = 0;
 		}

@@ -16,6 +16,8 @@ int kvm_cpu__setup_cpuid(struct vm *vm, int vcpu_fd, unsigned apic_id,
 			 bool x2apic);
 int kvm_cpu__enter_64bit(int vcpu_fd, uint64_t entry, uint64_t boot_info);
 int kvm_cpu__enter_multiboot(int vcpu_fd, uint64_t entry, uint64_t boot_info);
+/* After kvm_cpu__enter_64bit(): the Linux 64-bit boot protocol's RSI. */
+int kvm_cpu__set_linux_regs(int vcpu_fd, uint64_t zero_page);
 int kvm_cpu__enter_sipi(int vcpu_fd, uint8_t vector);
 /* The register state after INIT, with pending events dropped. */
 int kvm_cpu__reset(int vcpu_fd);

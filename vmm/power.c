@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* power.c - debug exit, ACPI power-off and reset ports. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "power.h"
@@ -30,6 +31,9 @@ static void debug_exit_access(void *opaque, unsigned cpu, uint64_t addr,
  * our S5 type (0, the _S5 value QEMU's DSDT gives) powers off. The PM timer
  * lets a guest calibrate against a known clock.
  */
+/* PM1a_EN reads back what was written (ACPI checks, e.g. GBL_EN). */
+static _Atomic uint16_t pm1_enable;
+
 static void acpi_pm_access(void *opaque, unsigned cpu, uint64_t addr,
 			   void *data, unsigned len, bool is_write)
 {
@@ -39,7 +43,9 @@ static void acpi_pm_access(void *opaque, unsigned cpu, uint64_t addr,
 	(void)cpu;
 	if (!is_write) {
 		memset(data, 0, len);
-		if (addr == 4) {
+		if (addr == 2) {
+			v = atomic_load(&pm1_enable);
+		} else if (addr == 4) {
 			v = 1; /* SCI_EN */
 		} else if (addr == 8) {
 			v = (uint32_t)((vm_now_ns() - vm->start_ns) *
@@ -49,6 +55,8 @@ static void acpi_pm_access(void *opaque, unsigned cpu, uint64_t addr,
 		return;
 	}
 	memcpy(&v, data, len < 4 ? len : 4);
+	if (addr == 2)
+		atomic_store(&pm1_enable, (uint16_t)v);
 	if (addr == 4 && (v & PM1_SLP_EN) && PM1_SLP_TYP(v) == 0)
 		vm_request_exit(vm, VM_EXIT_POWEROFF, 0);
 }

@@ -8,6 +8,8 @@
 #                                also builds it in-tree)
 #   make test-linux-qemu-x86     boot Debian's amd64 kernel under QEMU TCG
 #   make test-linux-ppc64        boot Debian's ppc64el kernel, pseries + XIVE
+#   make test-linux-ipivirt      boot Debian's amd64 bzImage on ipivirt (our
+#                                userspace APIC), --cpus 2 and 4
 #
 # Each prints PASS:/FAIL: lines and fails the make on failure. Missing Debian
 # packages are installed when run as root, else the apt-get line is printed.
@@ -17,10 +19,11 @@
 LINUX_GUEST_ROOT := $(patsubst %/tools/linux-guest/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 LINUX_GUEST_TOOLS := $(LINUX_GUEST_ROOT)/tools/linux-guest
 LINUX_QEMU_SMP ?= 2 4
+LINUX_IPIVIRT_SMP ?= 2 4
 LINUX_PATCH_CHECK_ARGS ?=
 
 .PHONY: linux-module linux-module-ppc64le linux-patch-check test-linux-qemu-x86 \
-	test-linux-ppc64 test-linux
+	test-linux-ppc64 test-linux test-linux-ipivirt
 
 linux-module:
 	@$(LINUX_GUEST_TOOLS)/build-module.sh x86_64
@@ -33,6 +36,10 @@ linux-patch-check:
 
 test-linux-qemu-x86:
 	@$(LINUX_GUEST_TOOLS)/run-qemu.sh x86_64 --smp "$(LINUX_QEMU_SMP)"
+
+test-linux-ipivirt: $(LINUX_GUEST_ROOT)/build/ipivirt
+	@$(LINUX_GUEST_TOOLS)/run-ipivirt.sh --smp "$(LINUX_IPIVIRT_SMP)" \
+		--ipivirt $(LINUX_GUEST_ROOT)/build/ipivirt
 
 test-linux-ppc64:
 	@$(LINUX_GUEST_TOOLS)/run-qemu.sh ppc64le --smp "$(LINUX_QEMU_SMP)"
