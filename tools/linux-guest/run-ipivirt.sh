@@ -1,0 +1,162 @@
+#!/bin/bash
+# Boot Debian's own SMP kernel (the linux-image-amd64 bzImage, unmodified) on
+# ipivirt with the ipistress initramfs and check the module's result line:
+# Linux's smp_call_function_*() IPIs through ipivirt's userspace APIC.
+#
+#   tools/linux-guest/run-ipivirt.sh [options]
+#     --smp "2 4"        vCPU counts to run, one boot each (default: 2 4)
+#     --param K=V        module parameter (repeatable), e.g. --param duration_ms=3000
+#     --timeout SECONDS  per boot (default 900: this host's KVM emulates every
+#                        guest instruction, see shared/platform.md)
+#     --reruns N         after the load-time run, N more runs via debugfs "run"
+#     --append STR       more kernel command line
+#     --ipivirt PATH     the VMM (default build/ipivirt)
+#     --mem SIZE         guest RAM (default 512M)
+#     --no-build         use the .ko already under build/linux-guest/x86_64/
+#     --init auto|busybox|tiny  the initramfs's /init: mkinitramfs.sh's busybox
+#                        script, or tiny-init.c (no libc, no SSE: this host's
+#                        KVM cannot emulate the SSE code in glibc's string
+#                        functions); auto (default): tiny when the host CPU
+#                        has no vmx/svm, as ipivirt's --compat auto decides
+#
+# Environment: IPISTRESS_PARAMS (extra K=V ...), IPIVIRT_EXTRA (extra ipivirt
+# arguments, e.g. "--stats" or "--compat none"), LG_BUILD (output dir).
+#
+# Per boot it writes build/linux-guest/x86_64/ipivirt-smpN.log (the console,
+# every line prefixed with the host time in seconds since the VMM started),
+# ipivirt-result-smpN.txt (the result line) and prints PASS/FAIL with the
+# boot timings: VMM start -> /init -> result line -> power-off. A boot fails
+# on: no result line, pass=0, lost!=0, a kernel WARNING/BUG, an ipivirt exit
+# status other than 0 (the guest's `poweroff -f`), or the time limit.
+set -uo pipefail
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+
+smps="2 4"
+timeout_s=900
+build=1
+reruns=0
+extra_append=""
+mem=512M
+ipivirt=$LG_ROOT/build/ipivirt
+init=auto
+params="duration_ms=2000 ${IPISTRESS_PARAMS:-}"
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--smp) smps=$2; shift 2 ;;
+	--param) params="$params $2"; shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--reruns) reruns=$2; shift 2 ;;
+	--append) extra_append="$extra_append $2"; shift 2 ;;
+	--ipivirt) ipivirt=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--no-build) build=0; shift ;;
+	--init) init=$2; shift 2 ;;
+	*) echo "usage: $0 [--smp \"2 4\"] [--param K=V]... [--timeout S] [--reruns N] [--append STR] [--ipivirt PATH] [--mem SIZE] [--no-build] [--init auto|busybox|tiny]" >&2
+	   exit 2 ;;
+	esac
+done
+
+fail() { echo "FAIL: linux-ipivirt: $*"; exit 1; }
+
+lg_arch_setup x86_64 || fail "prerequisites missing (see above)"
+[ -x "$ipivirt" ] || fail "no $ipivirt (make build/ipivirt)"
+[ -c /dev/kvm ] || fail "no /dev/kvm"
+command -v perl >/dev/null || fail "needs perl (timestamps)"
+if [ "$build" = 1 ]; then
+	"$LG_ROOT/tools/linux-guest/build-module.sh" x86_64 || fail "module build failed"
+fi
+ko=$ODIR/ipistress.ko
+[ -f "$ko" ] || fail "no $ko (build it first)"
+if [ "$init" = auto ]; then
+	if grep -qwE 'vmx|svm' /proc/cpuinfo; then init=busybox; else init=tiny; fi
+fi
+initrd=$ODIR/initramfs-ipivirt-$init.cpio.gz
+case "$init" in
+busybox)
+	"$LG_ROOT/tools/linux-guest/mkinitramfs.sh" "$initrd" "$BUSYBOX" "$ko" >/dev/null ||
+		fail "mkinitramfs failed"
+	;;
+tiny)
+	gcc -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -no-pie \
+		-mgeneral-regs-only -O2 -Wall -Wextra -Werror -o "$ODIR/tiny-init" \
+		"$LG_ROOT/tools/linux-guest/tiny-init.c" || fail "tiny-init build failed"
+	IPISTRESS_INIT=$ODIR/tiny-init "$LG_ROOT/tools/linux-guest/mkinitramfs.sh" \
+		"$initrd" "$BUSYBOX" "$ko" >/dev/null || fail "mkinitramfs failed"
+	;;
+*) fail "--init: '$init' is not auto, busybox or tiny" ;;
+esac
+# An uncompressed cpio: gunzip in the guest is emulated instruction by
+# instruction on this host; on the host it takes milliseconds.
+gzip -dc "$initrd" >"${initrd%.gz}" || fail "gunzip $initrd"
+initrd=${initrd%.gz}
+
+# No `quiet`: the module's lines must reach the console even when /init has
+# no console of its own; earlyprintk shows a failure before the console is
+# up. panic=-1: a panic ends the run (reset -> exit 0, but then there is no
+# result line). The rest only save time or noise where every instruction is
+# emulated (a boot takes minutes): no allocation zeroing, no IPv6, no
+# soft-lockup or RCU-stall reports for CPUs that are merely slow, and no
+# boot-time ftrace check of every traced function's symbol (a kallsyms
+# lookup for each of ~40,000 records: minutes of emulated code, and
+# late_initcall_sync waits for it).
+append="console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 init_on_alloc=0"
+append="$append nowatchdog rcupdate.rcu_cpu_stall_suppress=1 ipv6.disable=1"
+append="$append initcall_blacklist=ftrace_check_for_weak_functions"
+append="$append ipistress_reruns=$reruns$extra_append"
+for p in $params; do
+	append="$append ipistress.$p"
+done
+
+# secs LOG PATTERN: host time of the first console line matching PATTERN.
+secs() { grep -a -m1 -E "$2" "$1" | awk '{ print $1 }'; }
+
+status=0
+for n in $smps; do
+	log=$ODIR/ipivirt-smp$n.log
+	res=$ODIR/ipivirt-result-smp$n.txt
+	rm -f "$res"
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	# shellcheck disable=SC2086
+	timeout --kill-after=10 "$timeout_s" "$ipivirt" run --cpus "$n" --mem "$mem" \
+		--kernel "$KERNEL" --initrd "$initrd" --append "$append" ${IPIVIRT_EXTRA:-} \
+		</dev/null 2>&1 | perl -MTime::HiRes=time -e \
+		'$| = 1; $t0 = time; while (<STDIN>) { printf "%9.3f %s", time - $t0, $_ }' >"$log"
+	vrc=${PIPESTATUS[0]}
+	total=$(tail -n 1 "$log" | awk '{ print $1 }')
+	t_init=$(secs "$log" 'Run /init as init process|ipistress-guest: kernel=')
+	t_res=$(secs "$log" 'ipistress: result ')
+	line=$(grep -a -m1 'ipistress: result ' "$log" | tr -d '\r' | sed 's/^.*ipistress: result /ipistress: result /')
+	why=""
+	if [ "$vrc" = 124 ] || [ "$vrc" = 137 ]; then
+		why="timed out after ${timeout_s}s"
+	elif [ -z "$line" ]; then
+		why="no result line (ipivirt exit $vrc)"
+	elif ! echo "$line" | grep -q ' pass=1 '; then
+		why="pass=0"
+	elif ! echo "$line" | grep -q ' lost=0 '; then
+		why="lost calls"
+	elif grep -a -qE 'WARNING:|BUG:|Call Trace' "$log"; then
+		why="kernel warning in the log"
+	elif [ "$vrc" != 0 ]; then
+		why="ipivirt exit status $vrc (want 0: the guest's poweroff -f)"
+	fi
+	[ -n "$line" ] && echo "$line" >"$res"
+	timing="boot: init at ${t_init:-?}s, result at ${t_res:-?}s, end at ${total:-?}s"
+	if [ -z "$why" ]; then
+		calls=$(echo "$line" | sed -n 's/.* calls=\([0-9]*\).*/\1/p')
+		rate=$(echo "$line" | sed -n 's/.* calls_per_s=\([0-9]*\).*/\1/p')
+		echo "PASS: linux-ipivirt ($KVER, --cpus $n): calls=$calls calls_per_s=$rate lost=0; $timing (host load $load)"
+	else
+		echo "FAIL: linux-ipivirt ($KVER, --cpus $n): $why; $timing; console: $log"
+		[ -n "$line" ] && echo "  $line"
+		tail -n 20 "$log" | sed 's/^/  | /'
+		status=1
+	fi
+done
+if [ $status = 0 ]; then
+	echo "PASS: linux-ipivirt: all boots passed (--cpus $smps)"
+else
+	echo "FAIL: linux-ipivirt: see above"
+fi
+exit $status

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kvm_compat.c - the emulated-KVM compatibility mode (see kvm_compat.h).
+ */
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvm_compat.h"
+#include "kvm_vcpu.h"
+
+#define INT3_OPCODE 0xcc
+#define FWAIT_OPCODE 0x9b
+#define BP_VECTOR 3
+#define MF_VECTOR 16
+#define FSW_ES (1u << 7) /* x87 exception summary */
+#define CR0_NE (1ull << 5)
+
+/* Does the host CPU offer hardware virtualization (vmx or svm)? */
+static bool host_has_hw_virt(void)
+{
+	char line[8192];
+	bool found = false, seen_flags = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return true; /* unknown: assume a real host, change nothing */
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *tok, *save = NULL;
+
+		if (strncmp(line, "flags", 5))
+			continue;
+		seen_flags = true;
+		for (tok = strtok_r(line, " \t\n", &save); tok;
+		     tok = strtok_r(NULL, " \t\n", &save))
+			if (!strcmp(tok, "vmx") || !strcmp(tok, "svm"))
+				found = true;
+		break; /* the first CPU speaks for all */
+	}
+	fclose(f);
+	return found || !seen_flags;
+}
+
+void kvm_compat__resolve(struct vm *vm)
+{
+	switch (vm->cfg.compat) {
+	case VM_COMPAT_EMULATED_KVM:
+		vm->compat_emulated = true;
+		break;
+	case VM_COMPAT_NONE:
+		vm->compat_emulated = false;
+		break;
+	case VM_COMPAT_AUTO:
+	default:
+		vm->compat_emulated = !host_has_hw_virt();
+		break;
+	}
+}
+
+const char *kvm_compat__linux_cmdline(const struct vm *vm)
+{
+	return vm->compat_emulated ? KVM_COMPAT_LINUX_CMDLINE : "";
+}
+
+void kvm_compat__log_linux(struct vm *vm, const char *cmdline)
+{
+	if (!vm->compat_emulated)
+		return;
+	fprintf(stderr, "ipivirt: compat emulated-kvm (%s): int3 repair on; "
+		"Linux command line += \"%s\"\n",
+		vm->cfg.compat == VM_COMPAT_AUTO ? "auto: no vmx/svm on this host"
+						 : "--compat",
+		KVM_COMPAT_LINUX_CMDLINE);
+	(void)cmdline;
+}
+
+/* The byte at the guest's RIP, through its page tables. */
+static int read_rip_byte(struct vcpu *v, uint64_t rip, uint8_t *byte)
+{
+	struct kvm_sregs s;
+	struct kvm_translation t;
+	const uint8_t *p;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return -1;
+	memset(&t, 0, sizeof(t));
+	t.linear_address = s.cs.base + rip;
+	if (ioctl(v->fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
+		return -1;
+	p = vm_gpa_to_hva(v->vm, t.physical_address, 1);
+	if (!p)
+		return -1;
+	*byte = *p;
+	return 0;
+}
+
+/*
+ * fwait: no-op unless an unmasked x87 exception is pending (FSW.ES), which
+ * it then reports as #MF (CR0.NE, as Linux runs) before the instruction.
+ * Linux runs one in fpu__drop() on every task exit.
+ */
+static bool repair_fwait(struct vcpu *v, struct kvm_regs *regs)
+{
+	struct kvm_fpu fpu;
+	struct kvm_sregs s;
+	struct kvm_vcpu_events ev;
+
+	if (ioctl(v->fd, KVM_GET_FPU, &fpu) < 0 ||
+	    ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return false;
+	if ((fpu.fsw & FSW_ES) && (s.cr0 & CR0_NE)) {
+		if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+			return false;
+		ev.exception.injected = 1;
+		ev.exception.nr = MF_VECTOR;
+		ev.exception.has_error_code = 0;
+		ev.flags = 0;
+		return ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) == 0;
+	}
+	regs->rip++;
+	return ioctl(v->fd, KVM_SET_REGS, regs) == 0;
+}
+
+bool kvm_compat__repair_emulation(struct vcpu *v)
+{
+	struct kvm_regs regs;
+	struct kvm_vcpu_events ev;
+	uint8_t op;
+
+	if (!v->vm->compat_emulated ||
+	    v->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION)
+		return false;
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 ||
+	    read_rip_byte(v, regs.rip, &op))
+		return false;
+	if (op == FWAIT_OPCODE) {
+		if (!repair_fwait(v, &regs))
+			return false;
+		if (!atomic_exchange(&v->vm->compat_fwait_logged, true))
+			fprintf(stderr, "ipivirt: compat emulated-kvm: vCPU %u: "
+				"fwait at RIP 0x%llx completed by the VMM; "
+				"further ones are not logged\n", v->id,
+				(unsigned long long)regs.rip);
+		return true;
+	}
+	if (op != INT3_OPCODE)
+		return false;
+	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+		return false;
+	/* #BP is a trap: the handler sees RIP after the int3. */
+	regs.rip++;
+	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
+		return false;
+	ev.exception.injected = 1;
+	ev.exception.nr = BP_VECTOR;
+	ev.exception.has_error_code = 0;
+	ev.exception.error_code = 0;
+	ev.flags = 0;
+	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+		return false;
+	if (!atomic_exchange(&v->vm->compat_int3_logged, true))
+		fprintf(stderr, "ipivirt: compat emulated-kvm: vCPU %u: int3 "
+			"at RIP 0x%llx repaired (#BP injected); further repairs "
+			"are not logged\n", v->id,
+			(unsigned long long)(regs.rip - 1));
+	return true;
+}
