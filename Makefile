@@ -96,7 +96,7 @@ guest-test-qemu: guest-tests
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit-test-release unit-test-asan unit-test-tsan
-	@$(MAKE) --no-print-directory cli-test vmm-test
+	@$(MAKE) --no-print-directory cli-test vmm-test fuzz-smoke
 	@$(MAKE) --no-print-directory xive-replay-test cross-test-ppc64le cross-build-ppc64le
 	@$(MAKE) --no-print-directory linux-patch-check linux-module linux-module-ppc64le
 	@$(MAKE) --no-print-directory lib-test
@@ -124,6 +124,7 @@ include tools/xive-trace/replay.mk
 include tools/linux-guest/linux.mk
 include mk/lib.mk
 include tools/bench/bench.mk
+include tests/fuzz/fuzz.mk
 
 clean:
 	rm -rf $(BUILD)

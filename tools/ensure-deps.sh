@@ -4,7 +4,7 @@
 # and fail, so nothing half-works.
 set -eu
 
-PACKAGES="gcc make pkg-config binutils libc6-dev linux-libc-dev check liburing-dev qemu-system-x86 gcc-powerpc64le-linux-gnu qemu-user-static liblzma-dev zlib1g-dev libzstd-dev groff-base man-db"
+PACKAGES="gcc make pkg-config binutils libc6-dev linux-libc-dev check liburing-dev qemu-system-x86 gcc-powerpc64le-linux-gnu qemu-user-static liblzma-dev zlib1g-dev libzstd-dev groff-base man-db clang libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do

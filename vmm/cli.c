@@ -158,8 +158,12 @@ int cli__parse(int argc, char **argv, enum cli_action *action,
 			    argv[1]);
 	*action = CLI_RUN;
 
-	optind = 2;
+	/* Reset getopt fully first: glibc keeps a pointer into the argv of
+	 * an earlier parse that stopped inside "-xyz" (tests/fuzz). */
+	optind = 0;
 	opterr = 0;
+	(void)getopt_long(1, argv, ":", run_options, NULL);
+	optind = 2;
 	while ((opt = getopt_long(argc, argv, ":", run_options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_CPUS:
@@ -258,6 +262,13 @@ int cli__parse(int argc, char **argv, enum cli_action *action,
 			return fail(err, errlen, "%s needs a value",
 				    argv[optind - 1]);
 		default:
+			/* inside a cluster ("-xyz") optind still names the
+			 * argument before it; glibc's optopt is a plain
+			 * (signed) char there, a long option's value or 0 */
+			if (optopt != 0 && optopt < 256)
+				return fail(err, errlen,
+					    "unknown option '-%c'",
+					    (unsigned char)optopt);
 			return fail(err, errlen, "unknown option '%s'",
 				    argv[optind - 1]);
 		}

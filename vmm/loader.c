@@ -221,7 +221,7 @@ int loader__load_image(const uint8_t *image, size_t size, uint8_t *ram,
 		return ret;
 	mb = find_multiboot(image, size, &mb_off);
 
-	if (memcmp(image, ELFMAG, SELFMAG) == 0 && size > EI_CLASS) {
+	if (memcmp(image, ELFMAG, SELFMAG) == 0 && size > EI_DATA) {
 		if (image[EI_DATA] != ELFDATA2LSB)
 			return fail(err, errlen, -ENOEXEC,
 				    "ELF image is not little-endian");

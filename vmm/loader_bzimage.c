@@ -91,7 +91,7 @@ static bool loader_bzimage__is_vmlinux(const uint8_t *image, size_t size)
 			continue;
 		off = ph.p_offset;
 		end = ph.p_offset + ph.p_filesz;
-		while (end - off >= sizeof(Elf64_Nhdr)) {
+		while (off <= end && end - off >= sizeof(Elf64_Nhdr)) {
 			Elf64_Nhdr nh;
 			uint64_t name, desc;
 

@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: MIT
+# fuzz.mk - libFuzzer targets for the guest-facing models, the loaders and
+# the command line (docs/fuzzing.md). Included from the top-level Makefile.
+#
+#   make fuzz-build                   build build/fuzz/fuzz_* with clang
+#   make fuzz [FUZZ_SECONDS=60]       fuzz each target in turn
+#   make fuzz-smoke                   replay tests/fuzz/regressions/*, then
+#                                     fuzz each target FUZZ_SMOKE_SECONDS (8)
+#   make fuzz FUZZ_TARGETS=fuzz_xive  one target only
+
+BUILD ?= build
+FUZZ_CC ?= clang
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 8
+FUZZ_TARGETS ?= fuzz_apic fuzz_xive fuzz_loader fuzz_cli
+FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_CPPFLAGS := -D_GNU_SOURCE -Ivmm -Iinclude -Itests/unit -Itests/fuzz
+
+FUZZ_HDRS := tests/fuzz/fuzz_common.h tests/unit/apic_mock.h \
+	tests/unit/test_xive_fake.h $(wildcard vmm/*.h)
+
+# What each target links: pure model sources only, plus the loaders / CLI.
+FUZZ_SRCS_fuzz_apic := $(sort $(wildcard vmm/apic_*.c)) vmm/ipi_domain.c
+FUZZ_SRCS_fuzz_xive := $(sort $(wildcard vmm/xive_*.c)) vmm/ipi_domain.c
+FUZZ_SRCS_fuzz_loader := vmm/loader.c vmm/loader_bzimage.c
+FUZZ_SRCS_fuzz_cli := vmm/cli.c
+FUZZ_LIBS_fuzz_loader := -llzma -lz -lzstd
+
+# Input size caps: a few hundred operations for the models, an image of
+# up to 16 KiB (room for a compressed vmlinux), a short command line.
+FUZZ_MAXLEN_fuzz_apic := 1024
+FUZZ_MAXLEN_fuzz_xive := 1024
+FUZZ_MAXLEN_fuzz_loader := 16384
+FUZZ_MAXLEN_fuzz_cli := 512
+
+.PHONY: fuzz-build fuzz fuzz-smoke fuzz-seeds
+
+fuzz-build: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
+
+define fuzz_target_rule
+$(FUZZ_DIR)/$(1): tests/fuzz/$(1).c $(FUZZ_HDRS) $(FUZZ_SRCS_$(1))
+	@mkdir -p $$(@D)
+	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz: $(FUZZ_CC) not found (apt-get install clang)"; exit 1; }
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) $$< $(FUZZ_SRCS_$(1)) \
+		-o $$@ -pthread $(FUZZ_LIBS_$(1))
+endef
+$(foreach t,fuzz_apic fuzz_xive fuzz_loader fuzz_cli,$(eval $(call fuzz_target_rule,$(t))))
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		tests/fuzz/run.sh replay $(FUZZ_DIR) $$t; \
+		tests/fuzz/run.sh fuzz $(FUZZ_DIR) $$t $(FUZZ_SECONDS) \
+			$$(case $$t in fuzz_apic) echo $(FUZZ_MAXLEN_fuzz_apic);; \
+			fuzz_xive) echo $(FUZZ_MAXLEN_fuzz_xive);; \
+			fuzz_loader) echo $(FUZZ_MAXLEN_fuzz_loader);; \
+			*) echo $(FUZZ_MAXLEN_fuzz_cli);; esac); \
+	done
+
+fuzz-smoke: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		tests/fuzz/run.sh replay $(FUZZ_DIR) $$t; \
+	done; \
+	for t in $(FUZZ_TARGETS); do \
+		tests/fuzz/run.sh fuzz $(FUZZ_DIR) $$t $(FUZZ_SMOKE_SECONDS) \
+			$$(case $$t in fuzz_apic) echo $(FUZZ_MAXLEN_fuzz_apic);; \
+			fuzz_xive) echo $(FUZZ_MAXLEN_fuzz_xive);; \
+			fuzz_loader) echo $(FUZZ_MAXLEN_fuzz_loader);; \
+			*) echo $(FUZZ_MAXLEN_fuzz_cli);; esac); \
+	done
+
+# Regenerate tests/fuzz/corpus/ (needs python3; guest kernels optional).
+fuzz-seeds:
+	tests/fuzz/make-seeds.sh $(CURDIR)/guest-tests/build
