@@ -17,7 +17,7 @@ CC ?= gcc
 BUILD ?= build
 CFLAGS ?= -g -O2
 
-XIVE_REPLAY_SRCS := tools/xive-replay.c $(sort $(wildcard vmm/xive_*.c))
+XIVE_REPLAY_SRCS := tools/xive-replay.c $(sort $(wildcard vmm/xive_*.c)) vmm/ipi_domain.c
 XIVE_REPLAY_HDRS := $(wildcard vmm/xive_*.h) vmm/cpumask.h
 XIVE_TRACES := $(sort $(wildcard tests/xive-traces/*.trace))
 # Always C11 and warnings as errors, whatever CFLAGS the includer has.
