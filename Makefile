@@ -76,8 +76,9 @@ unit-test: unit-test-release
 	@true
 
 # Bad command lines and malformed images: exit 2 with one line, no KVM needed.
-cli-test: $(BUILD)/ipivirt guest-tests
+cli-test: $(BUILD)/ipivirt $(BUILD)/asan/ipivirt guest-tests
 	tools/cli-tests.sh $(BUILD)/ipivirt guest-tests/build/smp.elf
+	tools/cli-tests.sh $(BUILD)/asan/ipivirt guest-tests/build/smp.elf
 
 # How the VMM ends runs: crash report, timeout, debug exit, signals.
 vmm-test: $(BUILD)/ipivirt

@@ -4,6 +4,7 @@
  */
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -165,4 +166,28 @@ bool kvm_compat__repair_emulation(struct vcpu *v)
 			"are not logged\n", v->id,
 			(unsigned long long)(regs.rip - 1));
 	return true;
+}
+
+void kvm_compat__sample_rip(struct vcpu *v)
+{
+	static _Atomic int enabled = -1; /* every vCPU thread reads it */
+	static _Thread_local uint64_t last_ns;
+	struct kvm_regs regs;
+	uint64_t now;
+	int on = atomic_load_explicit(&enabled, memory_order_relaxed);
+
+	if (on < 0) {
+		on = getenv("IPIVIRT_SAMPLE_RIP") != NULL;
+		atomic_store_explicit(&enabled, on, memory_order_relaxed);
+	}
+	if (!on)
+		return;
+	now = vm_now_ns();
+	if (now - last_ns < 1000000000ull)
+		return;
+	last_ns = now;
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
+		fprintf(stderr, "ipivirt: sample %.3f s vCPU %u RIP 0x%llx\n",
+			(double)(now - v->vm->start_ns) / 1e9, v->id,
+			(unsigned long long)regs.rip);
 }

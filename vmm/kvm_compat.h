@@ -60,4 +60,11 @@ void kvm_compat__log_linux(struct vm *vm, const char *cmdline);
  */
 bool kvm_compat__repair_emulation(struct vcpu *v);
 
+/*
+ * kvm_compat__sample_rip() - debugging aid for slow guests: with
+ * IPIVIRT_SAMPLE_RIP set in the environment, print @v's RIP at most once a
+ * second (called after each exit, on @v's thread).
+ */
+void kvm_compat__sample_rip(struct vcpu *v);
+
 #endif

@@ -443,6 +443,7 @@ static void handle_exit(struct vcpu *v)
 	char what[128];
 
 	count_exit(v, run->exit_reason);
+	kvm_compat__sample_rip(v);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		handle_io(v);

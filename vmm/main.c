@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 {
 	struct vm_config cfg;
 	enum cli_action action;
-	struct vm *vm = calloc(1, sizeof(*vm)); /* large: off the stack */
+	struct vm *vm;
 	char err[512] = "";
 	int ret, status;
 
@@ -75,12 +75,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	if (!vm) {
-		fprintf(stderr, "ipivirt: out of memory\n");
-		return EXIT_HOST_FAILURE;
-	}
 	if (event_loop__block_signals() || kvm_vcpu__init_signals()) {
 		fprintf(stderr, "ipivirt: cannot set up signals\n");
+		return EXIT_HOST_FAILURE;
+	}
+	vm = calloc(1, sizeof(*vm)); /* large: off the stack */
+	if (!vm) {
+		fprintf(stderr, "ipivirt: out of memory\n");
 		return EXIT_HOST_FAILURE;
 	}
 	ret = vm__create(vm, &cfg, err, sizeof(err));

@@ -50,7 +50,7 @@ static int kmsg = -1;
 
 static void say(const char *a, const char *b, const char *c)
 {
-	char line[1024];
+	static char line[1024];
 	size_t n = 0;
 	const char *parts[4] = { "ipistress-guest: ", a, b, c };
 
@@ -92,7 +92,7 @@ void _start(void) __attribute__((noreturn, used));
 void _start(void)
 {
 	static char cmdline[4096], params[4096];
-	char rcbuf[24];
+	static char rcbuf[24];
 	size_t plen = 0;
 	long fd, n, rc;
 
