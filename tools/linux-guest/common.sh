@@ -13,6 +13,23 @@ LG_SRC=$LG_ROOT/guest-tests/linux/ipistress
 
 lg_log() { echo "linux-guest: $*" >&2; }
 
+# lg_report NAME WHY LINE DETAIL LOG: the verdict of one boot, from the
+# reason it failed (empty: it passed) and its ipistress result line.
+# Prints PASS/FAIL (with the console tail); returns 1 when it failed.
+lg_report() {
+	local name=$1 why=$2 line=$3 detail=$4 log=$5 calls rate
+	if [ -z "$why" ]; then
+		calls=$(echo "$line" | sed -n 's/.* calls=\([0-9]*\).*/\1/p')
+		rate=$(echo "$line" | sed -n 's/.* calls_per_s=\([0-9]*\).*/\1/p')
+		echo "PASS: $name: calls=$calls calls_per_s=$rate lost=0 $detail"
+		return 0
+	fi
+	echo "FAIL: $name: $why $detail; console: $log"
+	[ -n "$line" ] && echo "  $line"
+	tail -n 20 "$log" | sed 's/^/  | /'
+	return 1
+}
+
 lg_is_installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
 }

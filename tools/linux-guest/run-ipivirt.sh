@@ -147,16 +147,8 @@ for n in $smps; do
 	fi
 	[ -n "$line" ] && echo "$line" >"$res"
 	timing="boot: init at ${t_init:-?}s, result at ${t_res:-?}s, end at ${total:-?}s"
-	if [ -z "$why" ]; then
-		calls=$(echo "$line" | sed -n 's/.* calls=\([0-9]*\).*/\1/p')
-		rate=$(echo "$line" | sed -n 's/.* calls_per_s=\([0-9]*\).*/\1/p')
-		echo "PASS: linux-ipivirt ($KVER, --cpus $n): calls=$calls calls_per_s=$rate lost=0; $timing (host load $load)"
-	else
-		echo "FAIL: linux-ipivirt ($KVER, --cpus $n): $why; $timing; console: $log"
-		[ -n "$line" ] && echo "  $line"
-		tail -n 20 "$log" | sed 's/^/  | /'
-		status=1
-	fi
+	lg_report "linux-ipivirt ($KVER, --cpus $n)" "$why" "$line" \
+		"; $timing (host load $load)" "$log" || status=1
 done
 if [ $status = 0 ]; then
 	echo "PASS: linux-ipivirt: all boots passed (--cpus $smps)"

@@ -106,16 +106,8 @@ for n in $smps; do
 		why="kernel warning in the log"
 	fi
 	[ -n "$line" ] && echo "$line" >"$res"
-	if [ -z "$why" ]; then
-		calls=$(echo "$line" | sed -n 's/.* calls=\([0-9]*\).*/\1/p')
-		rate=$(echo "$line" | sed -n 's/.* calls_per_s=\([0-9]*\).*/\1/p')
-		echo "PASS: linux-qemu ($arch, $KVER, -smp $n): calls=$calls calls_per_s=$rate lost=0 in ${secs}s (host load $load)"
-	else
-		echo "FAIL: linux-qemu ($arch, $KVER, -smp $n): $why in ${secs}s; console: $log"
-		[ -n "$line" ] && echo "  $line"
-		tail -n 20 "$log" | sed 's/^/  | /'
-		status=1
-	fi
+	lg_report "linux-qemu ($arch, $KVER, -smp $n)" "$why" "$line" \
+		"in ${secs}s (host load $load)" "$log" || status=1
 done
 if [ $status = 0 ]; then
 	echo "PASS: linux-qemu ($arch): all boots passed (-smp $smps)"
