@@ -13,6 +13,27 @@ LG_SRC=$LG_ROOT/guest-tests/linux/ipistress
 
 lg_log() { echo "linux-guest: $*" >&2; }
 
+# lg_result_line LOG: the guest's "ipistress: result ..." line, or nothing.
+lg_result_line() {
+	grep -a -m1 'ipistress: result ' "$1" | tr -d '\r' |
+		sed 's/^.*ipistress: result /ipistress: result /'
+}
+
+# lg_line_why RC LINE TIMEOUT VMM: why a boot failed by its exit status and
+# result line (timeout, no line, pass=0, lost calls), or nothing.
+lg_line_why() {
+	local rc=$1 line=$2 timeout_s=$3 vmm=$4
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo "timed out after ${timeout_s}s"
+	elif [ -z "$line" ]; then
+		echo "no result line ($vmm exit $rc)"
+	elif ! echo "$line" | grep -q ' pass=1 '; then
+		echo "pass=0"
+	elif ! echo "$line" | grep -q ' lost=0 '; then
+		echo "lost calls"
+	fi
+}
+
 # lg_report NAME WHY LINE DETAIL LOG: the verdict of one boot, from the
 # reason it failed (empty: it passed) and its ipistress result line.
 # Prints PASS/FAIL (with the console tail); returns 1 when it failed.

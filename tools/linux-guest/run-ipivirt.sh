@@ -130,16 +130,10 @@ for n in $smps; do
 	total=$(tail -n 1 "$log" | awk '{ print $1 }')
 	t_init=$(secs "$log" 'Run /init as init process|ipistress-guest: kernel=')
 	t_res=$(secs "$log" 'ipistress: result ')
-	line=$(grep -a -m1 'ipistress: result ' "$log" | tr -d '\r' | sed 's/^.*ipistress: result /ipistress: result /')
-	why=""
-	if [ "$vrc" = 124 ] || [ "$vrc" = 137 ]; then
-		why="timed out after ${timeout_s}s"
-	elif [ -z "$line" ]; then
-		why="no result line (ipivirt exit $vrc)"
-	elif ! echo "$line" | grep -q ' pass=1 '; then
-		why="pass=0"
-	elif ! echo "$line" | grep -q ' lost=0 '; then
-		why="lost calls"
+	line=$(lg_result_line "$log")
+	why=$(lg_line_why "$vrc" "$line" "$timeout_s" ipivirt)
+	if [ -n "$why" ]; then
+		:
 	elif grep -a -qE 'WARNING:|BUG:|Call Trace' "$log"; then
 		why="kernel warning in the log"
 	elif [ "$vrc" != 0 ]; then

@@ -90,16 +90,10 @@ for n in $smps; do
 	qrc=$?
 	t1=$(date +%s.%N)
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
-	line=$(grep -a -m1 'ipistress: result ' "$log" | tr -d '\r' | sed 's/^.*ipistress: result /ipistress: result /')
-	why=""
-	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
-		why="timed out after ${timeout_s}s"
-	elif [ -z "$line" ]; then
-		why="no result line (qemu exit $qrc)"
-	elif ! echo "$line" | grep -q ' pass=1 '; then
-		why="pass=0"
-	elif ! echo "$line" | grep -q ' lost=0 '; then
-		why="lost calls"
+	line=$(lg_result_line "$log")
+	why=$(lg_line_why "$qrc" "$line" "$timeout_s" qemu)
+	if [ -n "$why" ]; then
+		:
 	elif [ "$(grep -a -c 'ipistress-guest: rerun [0-9]* rc=0 ipistress: result pass=1 .* lost=0 ' "$log")" != "$reruns" ]; then
 		why="a debugfs rerun failed"
 	elif grep -a -qE 'WARNING:|BUG:|Call Trace' "$log"; then
