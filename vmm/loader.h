@@ -60,6 +60,23 @@ int loader__load_linux(const uint8_t *image, size_t size, uint8_t *ram,
 		       uint64_t ram_size, struct loaded_kernel *out,
 		       char *err, size_t errlen);
 
+/*
+ * loader__unpack_bzimage() - decompress a bzImage once, ahead of loading.
+ * @vmlinux, @vsize: out: the payload (the caller frees it), for
+ *                   loader__load_unpacked_bzimage().
+ * @hdr:             out: the setup header (only linux_hdr is filled).
+ * Return: 0, -ENOENT when @image is no bzImage, else -ENOEXEC with @err.
+ */
+int loader__unpack_bzimage(const uint8_t *image, size_t size,
+			   uint8_t **vmlinux, size_t *vsize,
+			   struct loaded_kernel *hdr, char *err, size_t errlen);
+/* Load (or, @ram NULL, check) what loader__unpack_bzimage() gave. */
+int loader__load_unpacked_bzimage(const uint8_t *vmlinux, size_t vsize,
+				  const struct loaded_kernel *hdr,
+				  uint8_t *ram, uint64_t ram_size,
+				  struct loaded_kernel *out, char *err,
+				  size_t errlen);
+
 /* Read a whole file; NULL with @err set on failure. */
 uint8_t *loader__read_file(const char *path, size_t *size, size_t max_size,
 			   char *err, size_t errlen);

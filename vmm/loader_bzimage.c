@@ -249,15 +249,13 @@ static int load_vmlinux(const uint8_t *elf, size_t size, uint8_t *ram,
 	return 0;
 }
 
-static int load_bzimage(const uint8_t *image, size_t size, uint8_t *ram,
-			uint64_t ram_size, struct loaded_kernel *out,
-			char *err, size_t errlen)
+/* Check a bzImage's setup header, keep it in @out, decompress the payload. */
+static int unpack_bzimage(const uint8_t *image, size_t size,
+			  uint8_t **vmlinux, size_t *vsize,
+			  struct loaded_kernel *out, char *err, size_t errlen)
 {
 	uint16_t version;
 	uint64_t setup_sects, pm_off, poff, plen, hdr_end;
-	uint8_t *vmlinux;
-	size_t vsize = 0;
-	int ret;
 
 	if (size < HDR_MIN_SIZE)
 		return fail(err, errlen, -ENOEXEC,
@@ -286,15 +284,10 @@ static int load_bzimage(const uint8_t *image, size_t size, uint8_t *ram,
 			    "outside the %zu-byte file",
 			    (unsigned long long)(pm_off + poff),
 			    (unsigned long long)plen, size);
-	vmlinux = decompress_payload(image + pm_off + poff, plen, &vsize, err,
-				     errlen);
-	if (!vmlinux)
+	*vmlinux = decompress_payload(image + pm_off + poff, plen, vsize, err,
+				      errlen);
+	if (!*vmlinux)
 		return -ENOEXEC;
-	ret = load_vmlinux(vmlinux, vsize, ram, ram_size, out,
-			   "bzImage payload", err, errlen);
-	free(vmlinux);
-	if (ret)
-		return ret;
 	/* The header runs to the end of the jump at 0x200. */
 	hdr_end = HDR_JUMP + 2 + image[HDR_JUMP + 1];
 	if (hdr_end > LINUX_SETUP_HDR_OFFSET + LINUX_SETUP_HDR_MAX)
@@ -303,6 +296,53 @@ static int load_bzimage(const uint8_t *image, size_t size, uint8_t *ram,
 	memcpy(out->linux_hdr, image + LINUX_SETUP_HDR_OFFSET,
 	       out->linux_hdr_len);
 	return 0;
+}
+
+static int load_bzimage(const uint8_t *image, size_t size, uint8_t *ram,
+			uint64_t ram_size, struct loaded_kernel *out,
+			char *err, size_t errlen)
+{
+	struct loaded_kernel hdr = { 0 };
+	uint8_t *vmlinux = NULL;
+	size_t vsize = 0;
+	int ret;
+
+	ret = unpack_bzimage(image, size, &vmlinux, &vsize, &hdr, err, errlen);
+	if (ret)
+		return ret;
+	ret = loader__load_unpacked_bzimage(vmlinux, vsize, &hdr, ram,
+					    ram_size, out, err, errlen);
+	free(vmlinux);
+	return ret;
+}
+
+int loader__load_unpacked_bzimage(const uint8_t *vmlinux, size_t vsize,
+				  const struct loaded_kernel *hdr,
+				  uint8_t *ram, uint64_t ram_size,
+				  struct loaded_kernel *out, char *err,
+				  size_t errlen)
+{
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = load_vmlinux(vmlinux, vsize, ram, ram_size, out,
+			   "bzImage payload", err, errlen);
+	if (ret)
+		return ret;
+	out->linux_hdr_len = hdr->linux_hdr_len;
+	memcpy(out->linux_hdr, hdr->linux_hdr, hdr->linux_hdr_len);
+	return 0;
+}
+
+int loader__unpack_bzimage(const uint8_t *image, size_t size,
+			   uint8_t **vmlinux, size_t *vsize,
+			   struct loaded_kernel *hdr, char *err, size_t errlen)
+{
+	*vmlinux = NULL;
+	memset(hdr, 0, sizeof(*hdr));
+	if (!loader_bzimage__is_bzimage(image, size))
+		return -ENOENT;
+	return unpack_bzimage(image, size, vmlinux, vsize, hdr, err, errlen);
 }
 
 int loader__load_linux(const uint8_t *image, size_t size, uint8_t *ram,

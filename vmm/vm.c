@@ -83,10 +83,25 @@ void vm_request_exit(struct vm *vm, enum vm_exit_kind kind, int code)
 
 /* The kernel and initrd files, read once and checked before KVM exists. */
 struct guest_images {
-	uint8_t *kernel, *initrd;
+	uint8_t *kernel, *initrd; /* a bzImage is kept as its vmlinux */
 	size_t kernel_size, initrd_size;
-	struct loaded_kernel k; /* where the kernel will land */
+	struct loaded_kernel bz;  /* the bzImage's setup header, if it was one */
+	struct loaded_kernel k;   /* where the kernel will land */
 };
+
+/* Load (@ram NULL: check) the kernel, an unpacked bzImage or any other. */
+static int load_kernel(const struct guest_images *img, uint8_t *ram,
+		       uint64_t ram_size, struct loaded_kernel *k, char *err,
+		       size_t errlen)
+{
+	if (img->bz.linux_hdr_len)
+		return loader__load_unpacked_bzimage(img->kernel,
+						     img->kernel_size, &img->bz,
+						     ram, ram_size, k, err,
+						     errlen);
+	return loader__load_image(img->kernel, img->kernel_size, ram,
+				  ram_size, k, err, errlen);
+}
 
 static void images_free(struct guest_images *img)
 {
@@ -99,6 +114,8 @@ static void images_free(struct guest_images *img)
 static int read_images(const struct vm_config *cfg, struct guest_images *img,
 		       char *err, size_t errlen)
 {
+	uint8_t *vmlinux;
+	size_t vsize = 0;
 	int ret;
 
 	memset(img, 0, sizeof(*img));
@@ -106,8 +123,17 @@ static int read_images(const struct vm_config *cfg, struct guest_images *img,
 					MAX_IMAGE_SIZE, err, errlen);
 	if (!img->kernel)
 		return -ENOENT;
-	ret = loader__load_image(img->kernel, img->kernel_size, NULL,
-				 cfg->mem_size, &img->k, err, errlen);
+	/* Decompress a bzImage once, here: both load passes take its vmlinux. */
+	ret = loader__unpack_bzimage(img->kernel, img->kernel_size, &vmlinux,
+				     &vsize, &img->bz, err, errlen);
+	if (ret == 0) {
+		free(img->kernel);
+		img->kernel = vmlinux;
+		img->kernel_size = vsize;
+	} else if (ret != -ENOENT) {
+		return ret;
+	}
+	ret = load_kernel(img, NULL, cfg->mem_size, &img->k, err, errlen);
 	if (ret || !cfg->initrd_path)
 		return ret;
 	img->initrd = loader__read_file(cfg->initrd_path, &img->initrd_size,
@@ -133,8 +159,7 @@ static int load_guest(struct vm *vm, const struct guest_images *img,
 	char cmdline[BOOT_CMDLINE_MAX];
 	int ret;
 
-	ret = loader__load_image(img->kernel, img->kernel_size, vm->ram,
-				 vm->ram_size, &k, err, errlen);
+	ret = load_kernel(img, vm->ram, vm->ram_size, &k, err, errlen);
 	if (ret)
 		return ret;
 	if (img->initrd) {
