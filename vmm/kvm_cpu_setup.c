@@ -27,6 +27,7 @@
 #define CPUID1_ECX_AVX (1u << 28)
 #define CPUID1_ECX_F16C (1u << 29)
 #define CPUID1_EDX_APIC (1u << 9)
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define CPUID7_EBX_AVX2 (1u << 5)
 #define CPUID7_EBX_AVX512_MASK 0xdc230000u /* F, DQ, IFMA, PF, ER, CD, BW, VL */
 
@@ -83,6 +84,30 @@ static void tsc_crystal_ratio(uint64_t tsc_khz, uint32_t *ebx, uint32_t *eax)
 	*eax = (uint32_t)best_den;
 }
 
+/*
+ * The KVM signature with every PV feature bit clear. Linux uses x2APIC
+ * without interrupt remapping only when a hypervisor vouches for it
+ * (x86_init.hyper.x2apic_available(), true for KVM), so without this leaf a
+ * Linux guest falls back to xAPIC MMIO: two exits per IPI instead of one.
+ * No feature bits: no kvmclock, PV EOI or PV IPI hypercalls (our APIC is in
+ * userspace, and this host's KVM does not complete vmcall).
+ */
+static void add_kvm_signature(struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *base = add_leaf(c, 0x40000000u);
+	struct kvm_cpuid_entry2 *features = add_leaf(c, 0x40000001u);
+	struct kvm_cpuid_entry2 *e = find_leaf(c, 1, 0);
+
+	if (!base || !features || !e)
+		return;
+	base->eax = 0x40000001u;
+	memcpy(&base->ebx, "KVMK", 4);
+	memcpy(&base->ecx, "VMKV", 4);
+	memcpy(&base->edx, "M\0\0\0", 4);
+	features->eax = features->ebx = features->ecx = features->edx = 0;
+	e->ecx |= CPUID1_ECX_HYPERVISOR;
+}
+
 int kvm_cpu__setup_cpuid(struct vm *vm, int vcpu_fd, unsigned apic_id,
 			 bool x2apic)
 {
@@ -129,6 +154,8 @@ int kvm_cpu__setup_cpuid(struct vm *vm, int vcpu_fd, unsigned apic_id,
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = apic_id;
 	}
+	if (x2apic)
+		add_kvm_signature(c);
 
 	/* TSC and APIC timer frequencies: TSC = crystal * EBX / EAX. */
 	if (vm->tsc_khz) {

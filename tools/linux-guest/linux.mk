@@ -8,8 +8,11 @@
 #                                also builds it in-tree)
 #   make test-linux-qemu-x86     boot Debian's amd64 kernel under QEMU TCG
 #   make test-linux-ppc64        boot Debian's ppc64el kernel, pseries + XIVE
-#   make test-linux-ipivirt      boot Debian's amd64 bzImage on ipivirt (our
-#                                userspace APIC), --cpus 2 and 4
+#   make test-linux-ipivirt      boot Linux 6.1 on ipivirt (our userspace
+#                                APIC), --cpus 2 and 4: linux-source-6.1 with
+#                                the patch, ipistress built in (LINUX_IPIVIRT_GUEST
+#                                =debian: Debian's bzImage + initramfs instead)
+#   make linux-kernel            just build that kernel (build-kernel.sh)
 #
 # Each prints PASS:/FAIL: lines and fails the make on failure. Missing Debian
 # packages are installed when run as root, else the apt-get line is printed.
@@ -20,10 +23,11 @@ LINUX_GUEST_ROOT := $(patsubst %/tools/linux-guest/,%,$(dir $(abspath $(lastword
 LINUX_GUEST_TOOLS := $(LINUX_GUEST_ROOT)/tools/linux-guest
 LINUX_QEMU_SMP ?= 2 4
 LINUX_IPIVIRT_SMP ?= 2 4
+LINUX_IPIVIRT_GUEST ?= builtin
 LINUX_PATCH_CHECK_ARGS ?=
 
 .PHONY: linux-module linux-module-ppc64le linux-patch-check test-linux-qemu-x86 \
-	test-linux-ppc64 test-linux test-linux-ipivirt
+	test-linux-ppc64 test-linux test-linux-ipivirt linux-kernel
 
 linux-module:
 	@$(LINUX_GUEST_TOOLS)/build-module.sh x86_64
@@ -39,7 +43,10 @@ test-linux-qemu-x86:
 
 test-linux-ipivirt: $(LINUX_GUEST_ROOT)/build/ipivirt
 	@$(LINUX_GUEST_TOOLS)/run-ipivirt.sh --smp "$(LINUX_IPIVIRT_SMP)" \
-		--ipivirt $(LINUX_GUEST_ROOT)/build/ipivirt
+		--guest $(LINUX_IPIVIRT_GUEST) --ipivirt $(LINUX_GUEST_ROOT)/build/ipivirt
+
+linux-kernel:
+	@$(LINUX_GUEST_TOOLS)/build-kernel.sh >/dev/null
 
 test-linux-ppc64:
 	@$(LINUX_GUEST_TOOLS)/run-qemu.sh ppc64le --smp "$(LINUX_QEMU_SMP)"

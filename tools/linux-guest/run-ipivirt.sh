@@ -1,13 +1,21 @@
 #!/bin/bash
-# Boot Debian's own SMP kernel (the linux-image-amd64 bzImage, unmodified) on
-# ipivirt with the ipistress initramfs and check the module's result line:
-# Linux's smp_call_function_*() IPIs through ipivirt's userspace APIC.
+# Boot Linux 6.1 SMP on ipivirt and check ipistress's result line: Linux's
+# smp_call_function_*() IPIs through ipivirt's userspace APIC.
 #
 #   tools/linux-guest/run-ipivirt.sh [options]
+#     --guest builtin|debian
+#                        builtin (default): Debian's linux-source-6.1 with our
+#                        patch, ipistress built in and run from its initcall
+#                        (tools/linux-guest/build-kernel.sh); no user space.
+#                        debian: Debian's own bzImage (linux-image-amd64,
+#                        unmodified) with the module in an initramfs; needs
+#                        user space, which this host's KVM cannot run
+#                        (docs/linux-guest.md).
 #     --smp "2 4"        vCPU counts to run, one boot each (default: 2 4)
 #     --param K=V        module parameter (repeatable), e.g. --param duration_ms=3000
-#     --timeout SECONDS  per boot (default 900: this host's KVM emulates every
-#                        guest instruction, see shared/platform.md)
+#     --timeout SECONDS  per boot (default 300 builtin, 900 debian: this host's
+#                        KVM emulates every guest instruction, see
+#                        shared/platform.md)
 #     --reruns N         after the load-time run, N more runs via debugfs "run"
 #     --append STR       more kernel command line
 #     --ipivirt PATH     the VMM (default build/ipivirt)
@@ -33,13 +41,14 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
 smps="2 4"
-timeout_s=900
+timeout_s=""
 build=1
 reruns=0
 extra_append=""
 mem=512M
 ipivirt=$LG_ROOT/build/ipivirt
 init=auto
+guest=builtin
 params="duration_ms=2000 ${IPISTRESS_PARAMS:-}"
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -52,20 +61,41 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--no-build) build=0; shift ;;
 	--init) init=$2; shift 2 ;;
-	*) echo "usage: $0 [--smp \"2 4\"] [--param K=V]... [--timeout S] [--reruns N] [--append STR] [--ipivirt PATH] [--mem SIZE] [--no-build] [--init auto|busybox|tiny]" >&2
+	--guest) guest=$2; shift 2 ;;
+	*) echo "usage: $0 [--guest builtin|debian] [--smp \"2 4\"] [--param K=V]... [--timeout S] [--reruns N] [--append STR] [--ipivirt PATH] [--mem SIZE] [--no-build] [--init auto|busybox|tiny]" >&2
 	   exit 2 ;;
 	esac
 done
 
 fail() { echo "FAIL: linux-ipivirt: $*"; exit 1; }
+if [ -z "$timeout_s" ]; then
+	if [ "$guest" = debian ]; then timeout_s=900; else timeout_s=300; fi
+fi
 
-lg_arch_setup x86_64 || fail "prerequisites missing (see above)"
 [ -x "$ipivirt" ] || fail "no $ipivirt (make build/ipivirt)"
 [ -c /dev/kvm ] || fail "no /dev/kvm"
 command -v perl >/dev/null || fail "needs perl (timestamps)"
-if [ "$build" = 1 ]; then
+case "$guest" in
+builtin)
+	ODIR=$LG_BUILD/x86_64
+	mkdir -p "$ODIR"
+	KERNEL=$("$LG_ROOT/tools/linux-guest/build-kernel.sh") || fail "kernel build failed"
+	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	KVER="linux-source-6.1 $srcver + ipistress built in"
+	initrd_args=()
+	params="$params run_on_load=1 shutdown=1"
+	;;
+debian)
+	lg_arch_setup x86_64 || fail "prerequisites missing (see above)"
+	;;
+*) fail "--guest: '$guest' is not builtin or debian" ;;
+esac
+if [ "$guest" = builtin ]; then
+	:
+elif [ "$build" = 1 ]; then
 	"$LG_ROOT/tools/linux-guest/build-module.sh" x86_64 || fail "module build failed"
 fi
+if [ "$guest" = debian ]; then
 ko=$ODIR/ipistress.ko
 [ -f "$ko" ] || fail "no $ko (build it first)"
 if [ "$init" = auto ]; then
@@ -90,6 +120,8 @@ esac
 # instruction on this host; on the host it takes milliseconds.
 gzip -dc "$initrd" >"${initrd%.gz}" || fail "gunzip $initrd"
 initrd=${initrd%.gz}
+initrd_args=(--initrd "$initrd")
+fi
 
 # No `quiet`: the module's lines must reach the console even when /init has
 # no console of its own; earlyprintk shows a failure before the console is
@@ -107,7 +139,9 @@ append="$append initcall_blacklist=ftrace_check_for_weak_functions cryptomgr.not
 # ipivirt resets through port 0xcf9 only (no BIOS, no ACPI reset register):
 # a panic or reboot then ends the run instead of jumping into empty ROM.
 append="$append reboot=pci"
-append="$append ipistress_reruns=$reruns$extra_append"
+# tiny-init's own argument: how many debugfs reruns after the load-time run.
+[ "$guest" = debian ] && append="$append ipistress_reruns=$reruns"
+append="$append$extra_append"
 for p in $params; do
 	append="$append ipistress.$p"
 done
@@ -117,18 +151,18 @@ secs() { grep -a -m1 -E "$2" "$1" | awk '{ print $1 }'; }
 
 status=0
 for n in $smps; do
-	log=$ODIR/ipivirt-smp$n.log
-	res=$ODIR/ipivirt-result-smp$n.txt
+	log=$ODIR/ipivirt-$guest-smp$n.log
+	res=$ODIR/ipivirt-$guest-result-smp$n.txt
 	rm -f "$res"
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	# shellcheck disable=SC2086
 	timeout --kill-after=10 "$timeout_s" "$ipivirt" run --cpus "$n" --mem "$mem" \
-		--kernel "$KERNEL" --initrd "$initrd" --append "$append" ${IPIVIRT_EXTRA:-} \
+		--kernel "$KERNEL" "${initrd_args[@]}" --append "$append" ${IPIVIRT_EXTRA:-} \
 		</dev/null 2>&1 | perl -MTime::HiRes=time -e \
 		'$| = 1; $t0 = time; while (<STDIN>) { printf "%9.3f %s", time - $t0, $_ }' >"$log"
 	vrc=${PIPESTATUS[0]}
 	total=$(tail -n 1 "$log" | awk '{ print $1 }')
-	t_init=$(secs "$log" 'Run /init as init process|ipistress-guest: kernel=')
+	t_init=$(secs "$log" 'Run /init as init process|ipistress-guest: kernel=|ipistress: start')
 	t_res=$(secs "$log" 'ipistress: result ')
 	line=$(lg_result_line "$log")
 	why=$(lg_line_why "$vrc" "$line" "$timeout_s" ipivirt)

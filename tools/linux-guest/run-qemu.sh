@@ -9,6 +9,12 @@
 #     --reruns N         after the load-time run, N more runs via debugfs "run"
 #     --append STR       more kernel command line (e.g. "noxsave clearcpuid=cx16")
 #     --no-build         use the .ko already under build/linux-guest/<arch>/
+#     --guest builtin    x86_64 only: the kernel ipivirt's test boots
+#                        (build-kernel.sh: linux-source-6.1 + patch, ipistress
+#                        built in, no initramfs) instead of Debian's + module
+#     --accel tcg|kvm    x86_64 only (default tcg); kvm = QEMU with this host's
+#                        KVM and its in-kernel APIC, the peer ipivirt is
+#                        measured against (adds "noxsave clearcpuid=cx16")
 #
 # Environment: IPISTRESS_PARAMS (extra K=V ..., before --param ones),
 # QEMU_EXTRA (extra QEMU arguments), LG_BUILD (output dir).
@@ -29,6 +35,8 @@ build=1
 reruns=0
 extra_append=""
 params="duration_ms=2000 ${IPISTRESS_PARAMS:-}"
+guest=debian
+accel=tcg
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) smps=$2; shift 2 ;;
@@ -37,7 +45,9 @@ while [ $# -gt 0 ]; do
 	--reruns) reruns=$2; shift 2 ;;
 	--append) extra_append="$extra_append $2"; shift 2 ;;
 	--no-build) build=0; shift ;;
-	*) echo "usage: $0 x86_64|ppc64le [--smp \"2 4\"] [--param K=V]... [--timeout S] [--reruns N] [--append STR] [--no-build]" >&2
+	--guest) guest=$2; shift 2 ;;
+	--accel) accel=$2; shift 2 ;;
+	*) echo "usage: $0 x86_64|ppc64le [--smp \"2 4\"] [--param K=V]... [--timeout S] [--reruns N] [--append STR] [--no-build] [--guest builtin|debian] [--accel tcg|kvm]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -48,7 +58,12 @@ lg_arch_setup "$arch" || fail "prerequisites missing (see above)"
 case "$arch" in
 x86_64 | x86 | amd64)
 	arch=x86_64
-	qemu=(qemu-system-x86_64 -accel tcg -m 512)
+	case "$accel" in
+	tcg) ;;
+	kvm) extra_append="$extra_append noxsave clearcpuid=cx16" ;;
+	*) fail "--accel: '$accel' is not tcg or kvm" ;;
+	esac
+	qemu=(qemu-system-x86_64 -accel "$accel" -m 512)
 	console=ttyS0
 	;;
 *)
@@ -59,33 +74,50 @@ x86_64 | x86 | amd64)
 	qemu=(qemu-system-ppc64 -M pseries,ic-mode=xive,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
 	      -accel tcg -m 1024)
 	console=hvc0
+	[ "$guest" = debian ] && [ "$accel" = tcg ] || fail "--guest builtin and --accel kvm are x86_64 only"
 	;;
 esac
 
-if [ "$build" = 1 ]; then
-	"$LG_ROOT/tools/linux-guest/build-module.sh" "$arch" || fail "module build failed"
-fi
-ko=$ODIR/ipistress.ko
-[ -f "$ko" ] || fail "no $ko (build it first)"
-initrd=$ODIR/initramfs.cpio.gz
-"$LG_ROOT/tools/linux-guest/mkinitramfs.sh" "$initrd" "$BUSYBOX" "$ko" >/dev/null ||
-	fail "mkinitramfs failed"
-
-append="console=$console quiet panic=-1 ipistress_reruns=$reruns$extra_append"
+tag=""
+case "$guest" in
+debian)
+	if [ "$build" = 1 ]; then
+		"$LG_ROOT/tools/linux-guest/build-module.sh" "$arch" || fail "module build failed"
+	fi
+	ko=$ODIR/ipistress.ko
+	[ -f "$ko" ] || fail "no $ko (build it first)"
+	initrd=$ODIR/initramfs.cpio.gz
+	"$LG_ROOT/tools/linux-guest/mkinitramfs.sh" "$initrd" "$BUSYBOX" "$ko" >/dev/null ||
+		fail "mkinitramfs failed"
+	initrd_args=(-initrd "$initrd")
+	append="console=$console quiet panic=-1 ipistress_reruns=$reruns$extra_append"
+	;;
+builtin)
+	KERNEL=$("$LG_ROOT/tools/linux-guest/build-kernel.sh") || fail "kernel build failed"
+	KVER="linux-source-6.1 + ipistress built in"
+	initrd_args=()
+	[ "$reruns" = 0 ] || fail "--reruns needs user space (--guest debian)"
+	append="console=$console panic=-1$extra_append"
+	params="$params run_on_load=1 shutdown=1"
+	tag=builtin-
+	;;
+*) fail "--guest: '$guest' is not builtin or debian" ;;
+esac
+[ "$accel" = tcg ] || tag="$tag$accel-"
 for p in $params; do
 	append="$append ipistress.$p"
 done
 
 status=0
 for n in $smps; do
-	log=$ODIR/qemu-smp$n.log
-	res=$ODIR/result-smp$n.txt
+	log=$ODIR/qemu-${tag}smp$n.log
+	res=$ODIR/result-${tag}smp$n.txt
 	rm -f "$res"
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	t0=$(date +%s.%N)
 	# shellcheck disable=SC2086
 	timeout --kill-after=5 "$timeout_s" "${qemu[@]}" -smp "$n" -nodefaults -display none \
-		-monitor none -serial stdio -no-reboot -kernel "$KERNEL" -initrd "$initrd" \
+		-monitor none -serial stdio -no-reboot -kernel "$KERNEL" "${initrd_args[@]}" \
 		-append "$append" ${QEMU_EXTRA:-} </dev/null >"$log" 2>&1
 	qrc=$?
 	t1=$(date +%s.%N)
@@ -100,7 +132,7 @@ for n in $smps; do
 		why="kernel warning in the log"
 	fi
 	[ -n "$line" ] && echo "$line" >"$res"
-	lg_report "linux-qemu ($arch, $KVER, -smp $n)" "$why" "$line" \
+	lg_report "linux-qemu ($arch, $accel, $KVER, -smp $n)" "$why" "$line" \
 		"in ${secs}s (host load $load)" "$log" || status=1
 done
 if [ $status = 0 ]; then

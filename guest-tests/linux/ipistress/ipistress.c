@@ -57,6 +57,7 @@
 #include <linux/preempt.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
+#include <linux/reboot.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -137,6 +138,10 @@ MODULE_PARM_DESC(seed, "Random seed (0: random)");
 static bool run_on_load = IPS_RUN_ON_LOAD_DEFAULT;
 module_param(run_on_load, bool, 0444);
 MODULE_PARM_DESC(run_on_load, "Run once when loaded");
+
+static bool shutdown;
+module_param(shutdown, bool, 0444);
+MODULE_PARM_DESC(shutdown, "Power off (or restart) after the load-time run");
 
 enum ips_prim {
 	IPS_SINGLE,
@@ -1009,6 +1014,18 @@ static const struct file_operations ips_run_fops = {
 	.llseek	= noop_llseek,
 };
 
+/*
+ * Built in, the load-time run happens before user space exists, so nothing
+ * else would end the machine. Without a power-off method (no ACPI) a restart
+ * ends a VM that treats a reset as the end of the run, as QEMU -no-reboot.
+ */
+static void ips_shutdown(void)
+{
+	if (kernel_can_power_off())
+		kernel_power_off();
+	kernel_restart(NULL);
+}
+
 static int __init ips_init(void)
 {
 	int ret;
@@ -1032,6 +1049,8 @@ static int __init ips_init(void)
 		mutex_unlock(&ips_mutex);
 		if (ret)
 			pr_err("result pass=0 error=%d\n", ret);
+		if (shutdown)
+			ips_shutdown();
 	}
 	return 0;
 }
