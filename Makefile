@@ -2,8 +2,12 @@
 #
 #   make            build build/ipivirt and the guest test kernels
 #   make run        boot the demo guest (4 vCPUs, call-function stress)
-#   make test       unit tests (+ ASan/UBSan, TSan), guest tests on ipivirt
-#                   and under QEMU
+#   make test       unit tests (+ ASan/UBSan, TSan), hostile guests, fault
+#                   injection, guest tests on ipivirt and under QEMU, Linux
+#                   (ipistress) under QEMU and on ipivirt
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each
+#   make soak       10^7 IPIs on 8 vCPUs, 0 lost, memory steady
+#   make bench      ipivirt against QEMU
 #
 # `run` and `test` first make sure the Debian packages are there
 # (tools/ensure-deps.sh installs them as root, else prints the apt-get line).
@@ -53,6 +57,8 @@ $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/tests/unit/%.o $(call objs,$(1),$(MODEL_SRC
 	$$(CC) $$(CFLAGS_$(1)) $$^ -o $$@ $$(CHECK_LIBS)
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
+# test_seccomp runs the vCPU filter itself.
+$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_seccomp: $(BUILD)/$(v)/vmm/seccomp_filter.o))
 
 # Rename into place: a running ipivirt keeps its old inode ("text busy").
 $(BUILD)/ipivirt: $(BUILD)/release/ipivirt
@@ -98,6 +104,7 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit-test-release unit-test-asan unit-test-tsan
 	@$(MAKE) --no-print-directory cli-test vmm-test fuzz-smoke
+	@$(MAKE) --no-print-directory hostile-test inject-test
 	@$(MAKE) --no-print-directory xive-replay-test cross-test-ppc64le cross-build-ppc64le
 	@$(MAKE) --no-print-directory linux-patch-check linux-module linux-module-ppc64le
 	@$(MAKE) --no-print-directory lib-test
@@ -105,6 +112,7 @@ test: deps
 	@$(MAKE) --no-print-directory guest-test-sanitized
 	@$(MAKE) --no-print-directory guest-test-qemu
 	@$(MAKE) --no-print-directory test-linux-qemu-x86 test-linux-ppc64
+	@$(MAKE) --no-print-directory test-linux-ipivirt
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -126,6 +134,8 @@ include tools/linux-guest/linux.mk
 include mk/lib.mk
 include tools/bench/bench.mk
 include tests/fuzz/fuzz.mk
+include tests/inject/inject.mk
+include tests/hostile/hostile.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -401,6 +401,11 @@ static void test_stress(unsigned long calls)
 	       (unsigned long long)tsc_ns_from_cycles(percentile(hist, samples, 50)),
 	       (unsigned long long)tsc_ns_from_cycles(percentile(hist, samples, 99)),
 	       (unsigned long long)tsc_khz(), tsc_khz_source());
+	/* csd_warn_ms=N: waits that outlived N ms (lib/smp_call.c). */
+	u64 csd_stalls, csd_stall_max_ms;
+	smp_call_csd_stall_totals(&csd_stalls, &csd_stall_max_ms);
+	printf("callfunc: csd_stalls=%llu csd_stall_max_ms=%llu\n", (unsigned long long)csd_stalls,
+	       (unsigned long long)csd_stall_max_ms);
 }
 
 int main(int argc, char **argv)

@@ -162,6 +162,25 @@ fi
 expect "vmlinux too large" 2 "vmlinux: .*does not fit" run --mem 64M --kernel "$TMP/vmlinux-huge"
 expect "bzImage vmlinux too large" 2 "bzImage payload: .*does not fit" run --mem 64M --kernel "$TMP/bz-vmlinux-huge"
 expect "compat bad value" 2 "--compat" "${k[@]}" --compat maybe
+expect "inject unknown fault" 2 "--inject: unknown fault 'kick-lose=0.5'" "${k[@]}" --inject kick-lose=0.5
+expect "inject empty" 2 "--inject: empty item" "${k[@]}" --inject ""
+expect "inject empty item" 2 "--inject: empty item" "${k[@]}" --inject kick-drop=0.1,
+expect "inject probability above 1" 2 "--inject: 'kick-delay=1.5:100' is not kick-delay=P:USEC" "${k[@]}" --inject kick-delay=1.5:100
+expect "inject probability negative" 2 "--inject: 'kick-drop=-0.1'" "${k[@]}" --inject kick-drop=-0.1
+expect "inject probability nan" 2 "--inject: 'kick-drop=nan'" "${k[@]}" --inject kick-drop=nan
+expect "inject delay without usec" 2 "kick-delay=P:USEC" "${k[@]}" --inject kick-delay=0.5
+expect "inject delay zero usec" 2 "kick-delay=P:USEC" "${k[@]}" --inject kick-delay=0.5:0
+expect "inject delay trailing junk" 2 "kick-delay=P:USEC" "${k[@]}" --inject kick-delay=0.5:10us
+expect "inject drop watchdog zero" 2 "kick-drop=P\\[:MS\\]" "${k[@]}" --inject kick-drop=0.5:0
+expect "inject stall missing field" 2 "stall=CPU:AT_MS:FOR_MS" "${k[@]}" --inject stall=0:100
+expect "inject stall zero length" 2 "stall=CPU:AT_MS:FOR_MS" "${k[@]}" --inject stall=0:100:0
+expect "inject stall no such vcpu" 2 "there is no vCPU 2 \\(--cpus 2\\)" "${k[@]}" --cpus 2 --inject stall=2:100:100
+expect "inject stall no such vcpu (cpus after)" 2 "there is no vCPU 4" "${k[@]}" --inject stall=4:100:100 --cpus 4
+expect "inject too many stalls" 2 "more than 16 stalls" "${k[@]}" --inject "$(printf 'stall=0:1:1,%.0s' {1..16})stall=0:1:1"
+expect "inject-seed not a number" 2 "--inject-seed" "${k[@]}" --inject-seed x
+expect "inject-seed negative" 2 "--inject-seed" "${k[@]}" --inject-seed -3
+expect "seccomp bad value" 2 "--seccomp: 'maybe' is not on, off or log" "${k[@]}" --seccomp maybe
+expect "seccomp missing value" 2 "needs a value" "${k[@]}" --seccomp
 expect "missing initrd" 2 "cannot open" "${k[@]}" --initrd "$TMP/none"
 head -c $((20 << 20)) /dev/zero >"$TMP/bigrd"
 expect "initrd too large" 2 "does not fit" "${k[@]}" --mem 16M --initrd "$TMP/bigrd"

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@ enum {
 	OPT_CPUS = 256, OPT_MEM, OPT_KERNEL, OPT_APPEND, OPT_INITRD,
 	OPT_X2APIC, OPT_XAPIC, OPT_STATS, OPT_TIMEOUT, OPT_HELP, OPT_VERSION,
 	OPT_IPI_YIELD, OPT_IRQCHIP,
-	OPT_TRACE, OPT_COMPAT,
+	OPT_TRACE, OPT_COMPAT, OPT_INJECT, OPT_INJECT_SEED, OPT_SECCOMP,
 };
 
 static const struct option run_options[] = {
@@ -34,6 +35,9 @@ static const struct option run_options[] = {
 	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "compat", required_argument, NULL, OPT_COMPAT },
+	{ "inject", required_argument, NULL, OPT_INJECT },
+	{ "inject-seed", required_argument, NULL, OPT_INJECT_SEED },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -68,13 +72,23 @@ void cli__usage(FILE *out)
 "                   CPU has no vmx/svm (default auto)\n"
 "  --trace FILE     IPI flight recorder: write every IPI stage's timestamp\n"
 "                   to FILE at exit (text; docs/bench.md)\n"
+"  --inject SPEC     fault injection, repeatable or comma-separated:\n"
+"                   kick-delay=P:USEC  kick a vCPU USEC us late, probability P\n"
+"                   kick-drop=P[:MS]   drop a kick (IPI taken at the next exit;\n"
+"                                      re-kicked after MS, default %u)\n"
+"                   stall=CPU:AT_MS:FOR_MS  vCPU CPU runs no guest code\n"
+"                                      from AT_MS after start for FOR_MS\n"
+"  --inject-seed N  seed of the --inject random draws (default 0)\n"
+"  --seccomp on|off|log  system call filter on vCPU threads: refuse (exit\n"
+"                   status 159), none, or only log (default on)\n"
 "\n"
 "exit status: 0 guest powered off (success); (v<<1)|1 guest wrote v to the\n"
 "debug-exit port 0xf4; 2 bad arguments or kernel; 124 timeout; 125 guest\n"
 "crashed (triple fault, emulation failure); 130/143 SIGINT/SIGTERM;\n"
-"1 host failure (no /dev/kvm, ...).\n",
+"1 host failure (no /dev/kvm, ...); 159 a vCPU thread made a system call\n"
+"its seccomp filter forbids.\n",
 		IPIVIRT_MAX_CPUS, VM_MIN_MEM >> 20, VM_MAX_MEM >> 30,
-		VM_DEFAULT_MEM >> 20);
+		VM_DEFAULT_MEM >> 20, FAULT_INJECT_DROP_RECOVER_MS);
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -102,6 +116,109 @@ static bool parse_uint(const char *s, unsigned long min, unsigned long max,
 		return false;
 	*out = v;
 	return true;
+}
+
+/* A probability: a plain decimal in [0, 1] ("0.05", "1", ".5"). */
+static bool parse_prob(const char *s, const char **end, double *out)
+{
+	char *e;
+	double v;
+
+	if (!((*s >= '0' && *s <= '9') || *s == '.'))
+		return false;
+	errno = 0;
+	v = strtod(s, &e);
+	if (errno || e == s || !isfinite(v) || v < 0 || v > 1)
+		return false;
+	*end = e;
+	*out = v;
+	return true;
+}
+
+/* A decimal field of a --inject spec, within [min, max]. */
+static bool parse_field(const char *s, const char **end, uint64_t min,
+			uint64_t max, uint64_t *out)
+{
+	char *e;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &e, 10);
+	if (errno || v < min || v > max)
+		return false;
+	*end = e;
+	*out = v;
+	return true;
+}
+
+/* One --inject item, @len bytes at @s (no comma in it). */
+static int parse_inject_item(const char *s, size_t len,
+			     struct fault_inject_config *fi, char *err,
+			     size_t errlen)
+{
+	char item[128];
+	const char *p;
+	uint64_t a, b, c;
+
+	if (len == 0)
+		return fail(err, errlen, "--inject: empty item");
+	if (len >= sizeof(item))
+		return fail(err, errlen, "--inject: item too long");
+	memcpy(item, s, len);
+	item[len] = '\0';
+	if (!strncmp(item, "kick-delay=", 11)) {
+		if (!parse_prob(item + 11, &p, &fi->delay_p) || *p != ':' ||
+		    !parse_field(p + 1, &p, 1, 10000000, &a) || *p)
+			return fail(err, errlen,
+				    "--inject: '%s' is not kick-delay=P:USEC "
+				    "(P from 0 to 1, USEC from 1 to 10000000)",
+				    item);
+		fi->delay_us = a;
+	} else if (!strncmp(item, "kick-drop=", 10)) {
+		a = FAULT_INJECT_DROP_RECOVER_MS;
+		if (!parse_prob(item + 10, &p, &fi->drop_p) ||
+		    (*p == ':' && !parse_field(p + 1, &p, 1, 60000, &a)) || *p)
+			return fail(err, errlen,
+				    "--inject: '%s' is not kick-drop=P[:MS] "
+				    "(P from 0 to 1, MS from 1 to 60000)",
+				    item);
+		fi->drop_recover_ms = a;
+	} else if (!strncmp(item, "stall=", 6)) {
+		if (!parse_field(item + 6, &p, 0, IPIVIRT_MAX_CPUS - 1, &a) ||
+		    *p != ':' || !parse_field(p + 1, &p, 0, 86400000, &b) ||
+		    *p != ':' || !parse_field(p + 1, &p, 1, 86400000, &c) || *p)
+			return fail(err, errlen,
+				    "--inject: '%s' is not stall=CPU:AT_MS:FOR_MS "
+				    "(CPU below %u, AT_MS from 0, FOR_MS from 1, "
+				    "up to 86400000)", item, IPIVIRT_MAX_CPUS);
+		if (fi->nr_stalls == FAULT_INJECT_MAX_STALLS)
+			return fail(err, errlen, "--inject: more than %u stalls",
+				    FAULT_INJECT_MAX_STALLS);
+		fi->stalls[fi->nr_stalls++] = (struct fault_stall_spec){
+			.cpu = (unsigned)a, .at_ms = b, .for_ms = c };
+	} else {
+		return fail(err, errlen,
+			    "--inject: unknown fault '%s' (kick-delay=, "
+			    "kick-drop=, stall=)", item);
+	}
+	fi->enabled = true;
+	return 0;
+}
+
+static int parse_inject(const char *arg, struct fault_inject_config *fi,
+			char *err, size_t errlen)
+{
+	for (;;) {
+		const char *comma = strchr(arg, ',');
+		size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
+		int ret = parse_inject_item(arg, len, fi, err, errlen);
+
+		if (ret || !comma)
+			return ret;
+		arg = comma + 1;
+	}
 }
 
 unsigned long long cli__parse_size(const char *s)
@@ -141,6 +258,8 @@ int cli__parse(int argc, char **argv, enum cli_action *action,
 	cfg->mem_size = VM_DEFAULT_MEM;
 	cfg->apic_mode = VM_APIC_X2APIC;
 	cfg->ipi_yield = true; /* 8x the calls/s with 2 vCPUs on 2 busy cores */
+	cfg->seccomp = VM_SECCOMP_ON;
+	cfg->inject.drop_recover_ms = FAULT_INJECT_DROP_RECOVER_MS;
 
 	if (argc < 2)
 		return fail(err, errlen, "missing command (try --help)");
@@ -255,6 +374,30 @@ int cli__parse(int argc, char **argv, enum cli_action *action,
 					    "--trace: an empty file name");
 			cfg->trace_path = optarg;
 			break;
+		case OPT_INJECT:
+			if (parse_inject(optarg, &cfg->inject, err, errlen))
+				return -EINVAL;
+			break;
+		case OPT_INJECT_SEED:
+			if (!parse_uint(optarg, 0, ULONG_MAX, &n))
+				return fail(err, errlen,
+					    "--inject-seed: '%s' is not a "
+					    "number from 0 to %lu", optarg,
+					    ULONG_MAX);
+			cfg->inject.seed = n;
+			break;
+		case OPT_SECCOMP:
+			if (!strcmp(optarg, "on"))
+				cfg->seccomp = VM_SECCOMP_ON;
+			else if (!strcmp(optarg, "off"))
+				cfg->seccomp = VM_SECCOMP_OFF;
+			else if (!strcmp(optarg, "log"))
+				cfg->seccomp = VM_SECCOMP_LOG;
+			else
+				return fail(err, errlen,
+					    "--seccomp: '%s' is not on, off "
+					    "or log", optarg);
+			break;
 		case OPT_HELP:
 			*action = CLI_HELP;
 			return 0;
@@ -278,5 +421,11 @@ int cli__parse(int argc, char **argv, enum cli_action *action,
 			    argv[optind]);
 	if (!cfg->kernel_path)
 		return fail(err, errlen, "run: --kernel FILE is required");
+	for (unsigned i = 0; i < cfg->inject.nr_stalls; i++)
+		if (cfg->inject.stalls[i].cpu >= cfg->nr_cpus)
+			return fail(err, errlen,
+				    "--inject: stall=%u:...: there is no vCPU %u "
+				    "(--cpus %u)", cfg->inject.stalls[i].cpu,
+				    cfg->inject.stalls[i].cpu, cfg->nr_cpus);
 	return 0;
 }

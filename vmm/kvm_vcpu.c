@@ -28,10 +28,12 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "fault_inject.h"
 #include "flight_recorder.h"
 #include "kvm_compat.h"
 #include "kvm_cpu_setup.h"
 #include "kvm_vcpu.h"
+#include "seccomp_filter.h"
 #include "x86_xive.h"
 
 #define SIG_KICK SIGUSR1
@@ -106,14 +108,20 @@ static uint64_t ops_guest_tsc(void *opaque, unsigned cpu)
 	return m.e.data;
 }
 
-static void ops_kick(void *opaque, unsigned cpu)
+void kvm_vcpu__kick_cpu(struct vm *vm, unsigned cpu)
 {
-	struct vm *vm = opaque;
-
 	if (cpu < vm->nr_cpus && vm->vcpus[cpu]) {
 		fr_pending(vm->fr, cpu);
+		/* --inject: the event is pending; the kick may come late. */
+		if (vm->fi && fault_inject__kick(vm->fi, cpu))
+			return;
 		kvm_vcpu__kick(vm->vcpus[cpu]);
 	}
+}
+
+static void ops_kick(void *opaque, unsigned cpu)
+{
+	kvm_vcpu__kick_cpu(opaque, cpu);
 }
 
 static void ops_timer_arm(void *opaque, unsigned cpu, uint64_t deadline_ns)
@@ -502,8 +510,22 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	fr_thread_start(v->vm->fr, v->id);
+	/* Everything is built and mapped: from here on, only what a vCPU
+	 * thread needs (seccomp_filter.c). */
+	if (v->vm->cfg.seccomp != VM_SECCOMP_OFF) {
+		int err = seccomp_filter__install_vcpu(
+			v->id, v->fd, v->vm->cfg.seccomp == VM_SECCOMP_LOG);
+		if (err) {
+			crash(v, err == -E2BIG ? "seccomp filter too long"
+					       : "cannot install the seccomp "
+						 "filter");
+			return NULL;
+		}
+	}
 
 	while (!vm_should_stop(v->vm)) {
+		if (v->vm->fi)
+			fault_inject__checkpoint(v->vm->fi, v->id);
 		if (v->wait_for_sipi) {
 			halt(v, false);
 			continue;

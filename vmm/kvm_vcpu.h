@@ -46,6 +46,9 @@ int kvm_vcpu__start(struct vcpu *v);
 void kvm_vcpu__join(struct vcpu *v);
 /* Make @v look at its pending events soon (any thread). */
 void kvm_vcpu__kick(struct vcpu *v);
+/* Kick @cpu of @vm for a pending event: range check, flight recorder,
+ * --inject faults, then kvm_vcpu__kick(). Any thread. */
+void kvm_vcpu__kick_cpu(struct vm *vm, unsigned cpu);
 /* Install the process-wide kick signal handler (once, before threads). */
 int kvm_vcpu__init_signals(void);
 

@@ -7,7 +7,9 @@
 
 #include "cli.h"
 #include "event_loop.h"
+#include "fault_inject.h"
 #include "kvm_vcpu.h"
+#include "seccomp_filter.h"
 #include "stats.h"
 #include "version.h"
 
@@ -75,7 +77,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	if (event_loop__block_signals() || kvm_vcpu__init_signals()) {
+	if (event_loop__block_signals() || kvm_vcpu__init_signals() ||
+	    (cfg.seccomp == VM_SECCOMP_ON && seccomp_filter__init())) {
 		fprintf(stderr, "ipivirt: cannot set up signals\n");
 		return EXIT_HOST_FAILURE;
 	}
@@ -91,12 +94,25 @@ int main(int argc, char **argv)
 		free(vm);
 		return setup_status(ret);
 	}
+	/* Created here, so its thread is not under the vCPUs' filter. */
+	if (cfg.inject.enabled) {
+		ret = fault_inject__create(vm, &cfg.inject, &vm->fi);
+		if (ret) {
+			fprintf(stderr, "ipivirt: --inject: %s\n",
+				strerror(-ret));
+			vm__destroy(vm);
+			free(vm);
+			return EXIT_HOST_FAILURE;
+		}
+	}
 	ret = vm__run(vm, err, sizeof(err));
 	if (ret)
 		fprintf(stderr, "ipivirt: %s\n", err);
 	status = ret ? EXIT_HOST_FAILURE : exit_status(vm);
 	if (cfg.stats)
 		stats__print(vm, stderr);
+	fault_inject__destroy(vm->fi);
+	vm->fi = NULL;
 	vm__destroy(vm);
 	free(vm);
 	return status;

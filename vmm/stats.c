@@ -2,6 +2,7 @@
 /* stats.c - print what each vCPU did, and the per-IPI ratios. */
 #include <inttypes.h>
 
+#include "fault_inject.h"
 #include "kvm_vcpu.h"
 #include "stats.h"
 #include "x86_xive.h"
@@ -55,4 +56,6 @@ void stats__print(struct vm *vm, FILE *out)
 			(double)total_exits / (double)deliveries,
 			seconds > 0 ? (double)deliveries / seconds : 0.0);
 	fputc('\n', out);
+	if (vm->fi)
+		fault_inject__print_stats(vm->fi, out);
 }

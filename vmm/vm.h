@@ -18,6 +18,7 @@
 #include "apic_virt.h"
 #include "bus.h"
 #include "cpumask.h"
+#include "fault_inject.h"
 #include "ipi_domain.h"
 
 #define VM_MIN_MEM (16ull << 20)
@@ -29,6 +30,8 @@ enum vm_apic_mode { VM_APIC_X2APIC, VM_APIC_XAPIC };
 enum vm_irqchip { VM_IRQCHIP_APIC, VM_IRQCHIP_XIVE };
 /* Work-arounds for a software-only KVM (kvm_compat.h): --compat. */
 enum vm_compat { VM_COMPAT_AUTO, VM_COMPAT_NONE, VM_COMPAT_EMULATED_KVM };
+/* seccomp filter on vCPU threads (seccomp_filter.h): --seccomp. */
+enum vm_seccomp { VM_SECCOMP_OFF = 0, VM_SECCOMP_ON, VM_SECCOMP_LOG };
 
 /* Why a run ended; decides ipivirt's exit status. */
 enum vm_exit_kind {
@@ -74,6 +77,8 @@ struct vm_config {
 	enum vm_compat compat;
 	const char *trace_path;    /* --trace: the flight recorder's file */
 	size_t trace_ring_entries; /* 0: the default */
+	struct fault_inject_config inject; /* --inject, --inject-seed */
+	enum vm_seccomp seccomp;   /* 0 (off) unless the CLI says */
 };
 
 struct vm {
@@ -93,6 +98,7 @@ struct vm {
 	struct apic_ipi_router *apic_router;
 	struct xive_dev *xive_dev; /* --irqchip xive only */
 	struct flight_recorder *fr; /* --trace only; NULL costs one test */
+	struct fault_inject *fi;    /* --inject only; NULL costs one test */
 
 	struct vcpu *vcpus[IPIVIRT_MAX_CPUS];
 	unsigned nr_cpus;

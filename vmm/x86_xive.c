@@ -63,12 +63,7 @@ static int ops_write_mem(void *opaque, uint64_t gpa, const void *buf,
 
 static void ops_kick(void *opaque, unsigned cpu)
 {
-	struct vm *vm = opaque;
-
-	if (cpu < vm->nr_cpus && vm->vcpus[cpu]) {
-		fr_pending(vm->fr, cpu);
-		kvm_vcpu__kick(vm->vcpus[cpu]);
-	}
+	kvm_vcpu__kick_cpu(opaque, cpu);
 }
 
 /* The line is read lock-free by the vCPU; a rise must make it look. */

@@ -31,11 +31,17 @@
  *    free the csd.
  */
 #include "alloc.h"
+#include "args.h"
 #include "desc.h"
+#include "io.h"
 #include "ipi_ops.h"
 #include "percpu.h"
 #include "smp.h"
 #include "smp_call.h"
+#include "tsc.h"
+
+/* csd_warn_ms= in TSC cycles; 0: no stall detection (the plain spin). */
+static u64 csd_warn_cycles;
 
 void smp_call_init_cpu(unsigned cpu)
 {
@@ -43,10 +49,63 @@ void smp_call_init_cpu(unsigned cpu)
 	per_cpu(cpu)->call.cfd_csd = zalloc(MAX_CPUS * sizeof(struct csd), 64);
 }
 
+/*
+ * A wait that outlives csd_warn_ms is reported as Linux's
+ * csd_lock_wait_toolong() does: the target is not answering (interrupts
+ * off, or, in a VM, its vCPU not running or its IPI not delivered).
+ */
+static void csd_lock_wait_toolong(struct csd *csd)
+{
+	struct smp_call_cpu *me = &this_cpu()->call;
+	u64 t0 = rdtsc(), next = t0 + csd_warn_cycles, ms;
+	bool stalled = false;
+
+	while (__atomic_load_n(&csd->flags, __ATOMIC_ACQUIRE) & CSD_FLAG_LOCK) {
+		u64 now;
+
+		pause();
+		now = rdtsc();
+		if (now < next)
+			continue;
+		if (!stalled)
+			me->csd_stalls++;
+		stalled = true;
+		next = now + csd_warn_cycles;
+		printf("csd: CPU %u waiting %llu ms for CSD lock on CPU %u (call to fn at %p)\n",
+		       smp_id(), (unsigned long long)(tsc_us_from_cycles(now - t0) / 1000), csd->dst,
+		       (void *)csd->func);
+	}
+	if (!stalled)
+		return;
+	ms = tsc_us_from_cycles(rdtsc() - t0) / 1000;
+	if (ms > me->csd_stall_max_ms)
+		me->csd_stall_max_ms = ms;
+	printf("csd: CPU %u CSD lock released after %llu ms\n", smp_id(), (unsigned long long)ms);
+}
+
 static void csd_lock_wait(struct csd *csd)
 {
+	if (csd_warn_cycles) {
+		if (__atomic_load_n(&csd->flags, __ATOMIC_ACQUIRE) & CSD_FLAG_LOCK)
+			csd_lock_wait_toolong(csd);
+		return;
+	}
 	while (__atomic_load_n(&csd->flags, __ATOMIC_ACQUIRE) & CSD_FLAG_LOCK)
 		pause();
+}
+
+void smp_call_csd_stall_totals(u64 *stalls, u64 *max_ms)
+{
+	unsigned cpu;
+
+	*stalls = 0;
+	*max_ms = 0;
+	for_each_cpu(cpu, &cpu_online_mask) {
+		struct smp_call_cpu *c = &per_cpu(cpu)->call;
+		*stalls += c->csd_stalls;
+		if (c->csd_stall_max_ms > *max_ms)
+			*max_ms = c->csd_stall_max_ms;
+	}
 }
 
 static void csd_lock(struct csd *csd)
@@ -87,6 +146,7 @@ static void smp_call_single_queue(unsigned cpu, struct csd *csd)
 
 static int generic_exec_single(unsigned cpu, struct csd *csd)
 {
+	csd->dst = cpu;
 	if (cpu == smp_id()) {
 		/* Local: run it here, interrupts off as a handler would be. */
 		smp_call_func_t func = csd->func;
@@ -161,6 +221,7 @@ int smp_call_function_many(const struct cpumask *mask, smp_call_func_t func, voi
 			csd->flags |= CSD_TYPE_SYNC;
 		csd->func = func;
 		csd->info = info;
+		csd->dst = cpu;
 		cfd->stats.queued++;
 		if (llist_add(&csd->node, &per_cpu(cpu)->call.queue)) {
 			cpumask_set(&cfd->cfd_ipi, cpu);
@@ -229,6 +290,8 @@ static void call_function_interrupt(struct trap_regs *regs)
 
 void smp_call_setup_vectors(void)
 {
+	/* Once, on the BSP, after tsc_init() and the command line. */
+	csd_warn_cycles = tsc_cycles_from_us(arg_ulong("csd_warn_ms", 0) * 1000);
 	handle_irq(CALL_FUNCTION_VECTOR, call_function_interrupt);
 	handle_irq(CALL_FUNCTION_SINGLE_VECTOR, call_function_interrupt);
 }

@@ -36,6 +36,7 @@ struct csd {
 	unsigned flags;
 	smp_call_func_t func;
 	void *info;
+	unsigned dst;    /* target CPU, for the csd-lock stall report */
 };
 
 /* Counters, per CPU, for tests: cheap plain increments by the owner. */
@@ -55,6 +56,9 @@ struct smp_call_cpu {
 	struct cpumask cfd_mask;
 	struct cpumask cfd_ipi;
 	struct smp_call_stats stats;
+	/* csd-lock waits longer than csd_warn_ms= (CSD_LOCK_WAIT_DEBUG). */
+	u64 csd_stalls;
+	u64 csd_stall_max_ms;
 };
 
 void smp_call_init_cpu(unsigned cpu);   /* allocate; run once per CPU */
@@ -64,6 +68,15 @@ void flush_smp_call_function_queue(void);
 int smp_call_function_single(unsigned cpu, smp_call_func_t func, void *info, bool wait);
 int smp_call_function_single_async(unsigned cpu, struct csd *csd);
 int smp_call_function_many(const struct cpumask *mask, smp_call_func_t func, void *info, bool wait);
+
+/*
+ * Like Linux's CONFIG_CSD_LOCK_WAIT_DEBUG: with csd_warn_ms=N on the
+ * command line, a csd-lock wait longer than N ms prints "csd: CPU a waiting
+ * T ms for CSD lock on CPU b (call to fn at F)" every N ms, then "csd:
+ * CPU a CSD lock released after T ms". Totals over all CPUs: waits that
+ * stalled, and the longest one.
+ */
+void smp_call_csd_stall_totals(u64 *stalls, u64 *max_ms);
 
 static inline bool csd_locked(const struct csd *csd)
 {

@@ -19,10 +19,11 @@ lg_result_line() {
 		sed 's/^.*ipistress: result /ipistress: result /'
 }
 
-# lg_line_why RC LINE TIMEOUT VMM: why a boot failed by its exit status and
-# result line (timeout, no line, pass=0, lost calls), or nothing.
+# lg_line_why RC LINE TIMEOUT VMM [CPUS]: why a boot failed by its exit
+# status and result line (timeout, no line, pass=0, lost calls, fewer CPUs
+# tested than the guest was given), or nothing.
 lg_line_why() {
-	local rc=$1 line=$2 timeout_s=$3 vmm=$4
+	local rc=$1 line=$2 timeout_s=$3 vmm=$4 cpus=${5:-}
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		echo "timed out after ${timeout_s}s"
 	elif [ -z "$line" ]; then
@@ -31,6 +32,8 @@ lg_line_why() {
 		echo "pass=0"
 	elif ! echo "$line" | grep -q ' lost=0 '; then
 		echo "lost calls"
+	elif [ -n "$cpus" ] && ! echo "$line" | grep -q " cpus=$cpus "; then
+		echo "tested $(echo "$line" | grep -o ' cpus=[0-9]*' | cut -d= -f2) CPUs, not $cpus"
 	fi
 }
 

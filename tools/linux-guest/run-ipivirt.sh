@@ -165,7 +165,7 @@ for n in $smps; do
 	t_init=$(secs "$log" 'Run /init as init process|ipistress-guest: kernel=|ipistress: start')
 	t_res=$(secs "$log" 'ipistress: result ')
 	line=$(lg_result_line "$log")
-	why=$(lg_line_why "$vrc" "$line" "$timeout_s" ipivirt)
+	why=$(lg_line_why "$vrc" "$line" "$timeout_s" ipivirt "$n")
 	if [ -n "$why" ]; then
 		:
 	elif grep -a -qE 'WARNING:|BUG:|Call Trace' "$log"; then

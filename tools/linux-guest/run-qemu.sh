@@ -9,9 +9,6 @@
 #     --reruns N         after the load-time run, N more runs via debugfs "run"
 #     --append STR       more kernel command line (e.g. "noxsave clearcpuid=cx16")
 #     --no-build         use the .ko already under build/linux-guest/<arch>/
-#     --guest builtin    x86_64 only: the kernel ipivirt's test boots
-#                        (build-kernel.sh: linux-source-6.1 + patch, ipistress
-#                        built in, no initramfs) instead of Debian's + module
 #     --accel tcg|kvm    x86_64 only (default tcg); kvm = QEMU with this host's
 #                        KVM and its in-kernel APIC, the peer ipivirt is
 #                        measured against (adds "noxsave clearcpuid=cx16")
@@ -35,7 +32,6 @@ build=1
 reruns=0
 extra_append=""
 params="duration_ms=2000 ${IPISTRESS_PARAMS:-}"
-guest=debian
 accel=tcg
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -45,9 +41,8 @@ while [ $# -gt 0 ]; do
 	--reruns) reruns=$2; shift 2 ;;
 	--append) extra_append="$extra_append $2"; shift 2 ;;
 	--no-build) build=0; shift ;;
-	--guest) guest=$2; shift 2 ;;
 	--accel) accel=$2; shift 2 ;;
-	*) echo "usage: $0 x86_64|ppc64le [--smp \"2 4\"] [--param K=V]... [--timeout S] [--reruns N] [--append STR] [--no-build] [--guest builtin|debian] [--accel tcg|kvm]" >&2
+	*) echo "usage: $0 x86_64|ppc64le [--smp \"2 4\"] [--param K=V]... [--timeout S] [--reruns N] [--append STR] [--no-build] [--accel tcg|kvm]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -74,35 +69,21 @@ x86_64 | x86 | amd64)
 	qemu=(qemu-system-ppc64 -M pseries,ic-mode=xive,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
 	      -accel tcg -m 1024)
 	console=hvc0
-	[ "$guest" = debian ] && [ "$accel" = tcg ] || fail "--guest builtin and --accel kvm are x86_64 only"
+	[ "$accel" = tcg ] || fail "--accel kvm is x86_64 only"
 	;;
 esac
 
+if [ "$build" = 1 ]; then
+	"$LG_ROOT/tools/linux-guest/build-module.sh" "$arch" || fail "module build failed"
+fi
+ko=$ODIR/ipistress.ko
+[ -f "$ko" ] || fail "no $ko (build it first)"
+initrd=$ODIR/initramfs.cpio.gz
+"$LG_ROOT/tools/linux-guest/mkinitramfs.sh" "$initrd" "$BUSYBOX" "$ko" >/dev/null ||
+	fail "mkinitramfs failed"
+
+append="console=$console quiet panic=-1 ipistress_reruns=$reruns$extra_append"
 tag=""
-case "$guest" in
-debian)
-	if [ "$build" = 1 ]; then
-		"$LG_ROOT/tools/linux-guest/build-module.sh" "$arch" || fail "module build failed"
-	fi
-	ko=$ODIR/ipistress.ko
-	[ -f "$ko" ] || fail "no $ko (build it first)"
-	initrd=$ODIR/initramfs.cpio.gz
-	"$LG_ROOT/tools/linux-guest/mkinitramfs.sh" "$initrd" "$BUSYBOX" "$ko" >/dev/null ||
-		fail "mkinitramfs failed"
-	initrd_args=(-initrd "$initrd")
-	append="console=$console quiet panic=-1 ipistress_reruns=$reruns$extra_append"
-	;;
-builtin)
-	KERNEL=$("$LG_ROOT/tools/linux-guest/build-kernel.sh") || fail "kernel build failed"
-	KVER="linux-source-6.1 + ipistress built in"
-	initrd_args=()
-	[ "$reruns" = 0 ] || fail "--reruns needs user space (--guest debian)"
-	append="console=$console panic=-1$extra_append"
-	params="$params run_on_load=1 shutdown=1"
-	tag=builtin-
-	;;
-*) fail "--guest: '$guest' is not builtin or debian" ;;
-esac
 [ "$accel" = tcg ] || tag="$tag$accel-"
 for p in $params; do
 	append="$append ipistress.$p"
@@ -117,13 +98,13 @@ for n in $smps; do
 	t0=$(date +%s.%N)
 	# shellcheck disable=SC2086
 	timeout --kill-after=5 "$timeout_s" "${qemu[@]}" -smp "$n" -nodefaults -display none \
-		-monitor none -serial stdio -no-reboot -kernel "$KERNEL" "${initrd_args[@]}" \
+		-monitor none -serial stdio -no-reboot -kernel "$KERNEL" -initrd "$initrd" \
 		-append "$append" ${QEMU_EXTRA:-} </dev/null >"$log" 2>&1
 	qrc=$?
 	t1=$(date +%s.%N)
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 	line=$(lg_result_line "$log")
-	why=$(lg_line_why "$qrc" "$line" "$timeout_s" qemu)
+	why=$(lg_line_why "$qrc" "$line" "$timeout_s" qemu "$n")
 	if [ -n "$why" ]; then
 		:
 	elif [ "$(grep -a -c 'ipistress-guest: rerun [0-9]* rc=0 ipistress: result pass=1 .* lost=0 ' "$log")" != "$reruns" ]; then

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fault_inject.h - `ipivirt run --inject`: make kicks late or lost and stall
+ * vCPU threads on purpose, to reproduce IPI and CSD-lock stalls
+ * (docs/hardening.md, "Fault injection").
+ *
+ *   kick-delay=P:USEC     with probability P a kick of a vCPU is not sent
+ *                         now but USEC microseconds later
+ *   kick-drop=P[:MS]      with probability P a kick is dropped: the IPI stays
+ *                         pending in the APIC model and is taken at the
+ *                         target's next exit; a watchdog kick MS later
+ *                         (default 10) bounds how late that can be
+ *   stall=CPU:AT_MS:FOR_MS  from AT_MS after start, vCPU CPU runs no guest
+ *                         code for FOR_MS
+ *
+ * One struct fault_inject per VM (vm->fi, NULL when no --inject: every hook
+ * is then one NULL test). Late kicks and stall starts are carried out by
+ * one injector thread per VM with the ordinary kick protocol, so a delayed
+ * or dropped kick is late, never lost. The configuration types are plain
+ * data: cli.c fills them without linking this file.
+ */
+#ifndef IPIVIRT_FAULT_INJECT_H
+#define IPIVIRT_FAULT_INJECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define FAULT_INJECT_MAX_STALLS 16
+#define FAULT_INJECT_DROP_RECOVER_MS 10
+
+struct fault_stall_spec {
+	unsigned cpu;
+	uint64_t at_ms, for_ms;
+};
+
+struct fault_inject_config {
+	bool enabled;             /* any --inject given */
+	double delay_p;           /* kick-delay probability, 0: off */
+	uint64_t delay_us;
+	double drop_p;            /* kick-drop probability, 0: off */
+	uint64_t drop_recover_ms; /* watchdog for a dropped kick */
+	unsigned nr_stalls;
+	struct fault_stall_spec stalls[FAULT_INJECT_MAX_STALLS];
+	uint64_t seed;            /* --inject-seed */
+};
+
+struct vm;
+struct fault_inject;
+
+/* Build the injector of @vm (after vm__create) and start its thread. */
+int fault_inject__create(struct vm *vm, const struct fault_inject_config *cfg,
+			 struct fault_inject **out);
+/* Stop the thread and free (after the vCPU threads are joined). */
+void fault_inject__destroy(struct fault_inject *fi);
+
+/*
+ * fault_inject__kick() - decide the fate of a kick of @cpu (any thread).
+ * Return: true when the kick was delayed or dropped (the caller must not
+ * kick now), false to kick as usual.
+ */
+bool fault_inject__kick(struct fault_inject *fi, unsigned cpu);
+
+/* vCPU thread, before entering the guest: sleep out a stall window. */
+void fault_inject__checkpoint(struct fault_inject *fi, unsigned cpu);
+
+/* The --stats lines: what was injected, per vCPU. */
+void fault_inject__print_stats(const struct fault_inject *fi, FILE *out);
+
+#endif
