@@ -28,11 +28,9 @@ pass=0
 fail=0
 mkdir -p "$DIR"
 
-if ! [ -c /dev/kvm ]; then
-	[ "${CI:-}" = true ] && { echo "FAIL: no /dev/kvm under CI=true"; exit 1; }
-	echo "### SKIPPED: hostile guest tests need /dev/kvm ###"
-	exit 0
-fi
+# shellcheck source=../require-kvm.sh
+. "$(dirname "$0")/../require-kvm.sh"
+require_kvm "hostile guest tests"
 [ -x "$BIN" ] && [ -x "$ASAN" ] && [ -f "$KERNEL" ] ||
 	{ echo "FAIL: missing $BIN, $ASAN or $KERNEL"; exit 1; }
 

@@ -27,11 +27,9 @@ pass=0
 fail=0
 mkdir -p "$DIR"
 
-if ! [ -c /dev/kvm ]; then
-	[ "${CI:-}" = true ] && { echo "FAIL: no /dev/kvm under CI=true"; exit 1; }
-	echo "### SKIPPED: the soak needs /dev/kvm ###"
-	exit 0
-fi
+# shellcheck source=../require-kvm.sh
+. "$(dirname "$0")/../require-kvm.sh"
+require_kvm "the soak"
 
 ok() { pass=$((pass + 1)); echo "PASS: $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }

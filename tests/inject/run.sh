@@ -15,14 +15,9 @@ mkdir -p "$LOGDIR"
 pass=0
 fail=0
 
-if ! [ -c /dev/kvm ] || ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	if [ "${CI:-}" = "true" ]; then
-		echo "FAIL: /dev/kvm is missing and CI=true: inject tests must run" >&2
-		exit 1
-	fi
-	echo "SKIPPED: inject tests: /dev/kvm is not available"
-	exit 0
-fi
+# shellcheck source=../require-kvm.sh
+. "$(dirname "$0")/../require-kvm.sh"
+require_kvm "inject tests"
 
 ok() { pass=$((pass + 1)); echo "PASS: $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }

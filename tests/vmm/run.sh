@@ -7,11 +7,9 @@ BIN=${1:?usage: run.sh IPIVIRT KERNEL_DIR}
 K=${2:?kernel dir}
 pass=0
 fail=0
-if ! [ -c /dev/kvm ]; then
-	[ "${CI:-}" = true ] && { echo "FAIL: no /dev/kvm under CI=true"; exit 1; }
-	echo "### SKIPPED: VMM behaviour tests need /dev/kvm ###"
-	exit 0
-fi
+# shellcheck source=../require-kvm.sh
+. "$(dirname "$0")/../require-kvm.sh"
+require_kvm "VMM behaviour tests"
 
 check() { # NAME WANT_STATUS STDERR_PATTERN CMD...
 	local name=$1 want=$2 pat=$3 out status
