@@ -109,5 +109,19 @@ for k in "$SMP:--cpus 4" "$CALLFUNC:--cpus 2 --append calls=500"; do
 	fi
 done
 
+# 4. The same over XIVE (--irqchip xive): its kicks go through the injector
+#    too, and no IPI is lost.
+run drop-all-xive --cpus 2 --irqchip xive --stats --inject kick-drop=1 \
+	--kernel "$CALLFUNC" --append "calls=500 xive"
+if guest_ok "kick-drop=1 callfunc.elf --irqchip xive"; then
+	dropped=$(field "$log" kick-dropped)
+	late=$(field "$log" late-kicks)
+	if [ "${dropped:-0}" -gt 0 ] && [ "${late:-0}" -gt 0 ]; then
+		ok "kick-drop=1 over XIVE: dropped=$dropped, watchdog kicks=$late"
+	else
+		bad "kick-drop=1 over XIVE: dropped=$dropped late-kicks=$late"
+	fi
+fi
+
 echo "inject tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
