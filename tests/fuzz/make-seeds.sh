@@ -128,6 +128,11 @@ put("fuzz_cli", "run-full", cli(0, "--kernel", "guest.elf", "--cpus", "4",
     "--irqchip", "xive", "--compat", "emulated-kvm", "--trace", "t.txt"))
 put("fuzz_cli", "run-eq", cli(0, "--kernel=k", "--cpus=256", "--mem=1G",
     "--x2apic", "--compat=auto", "--irqchip=apic"))
+put("fuzz_cli", "inject", cli(0, "--kernel", "k", "--cpus", "4", "--inject",
+    "kick-delay=0.5:200,kick-drop=0.25:10", "--inject", "stall=1:700:500",
+    "--inject-seed", "7", "--seccomp", "log"))
+put("fuzz_cli", "inject-eq", cli(0, "--kernel=k", "--inject=kick-drop=1",
+    "--seccomp=off", "--inject=stall=9:0:0"))
 put("fuzz_cli", "bad-cluster", cli(0, "--kernel", "k", "-xyz"))
 put("fuzz_cli", "missing-value", cli(0, "--kernel", "k", "--cpus"))
 put("fuzz_cli", "ambiguous", cli(0, "--x", "--kernel", "k", "extra"))
