@@ -16,8 +16,6 @@
 #include "stats.h"
 #include "vm.h"
 
-#define STATUS_TIMEOUT 124
-#define STATUS_CRASH 125
 
 struct ipivirt_vmm {
 	struct vm_config cfg;
@@ -91,30 +89,16 @@ int ipivirt_vmm_load_kernel(struct ipivirt_vmm *vmm, const char *kernel_path,
 	return 0;
 }
 
-/* The run's end as `ipivirt run` reports it (vmm/main.c). */
+/* The run's end as `ipivirt run` reports it (vm_exit_status()). */
 static int exit_status(struct ipivirt_vmm *vmm)
 {
 	struct vm *vm = vmm->vm;
-	int code = atomic_load(&vm->exit_code);
+	int status = vm_exit_status(vm);
 
-	switch ((enum vm_exit_kind)atomic_load(&vm->exit_kind)) {
-	case VM_EXIT_POWEROFF:
-	case VM_EXIT_RESET:
-		return 0;
-	case VM_EXIT_DEBUG_PORT:
-		return code & 0xff;
-	case VM_EXIT_TIMEOUT:
-		return STATUS_TIMEOUT;
-	case VM_EXIT_SIGNAL:
-		return 128 + code;
-	case VM_EXIT_CRASH:
+	if (atomic_load(&vm->exit_kind) == VM_EXIT_CRASH)
 		snprintf(vmm->err, sizeof(vmm->err), "%s",
 			 vm->crash_report[0] ? vm->crash_report : "unknown");
-		return STATUS_CRASH;
-	case VM_EXIT_NONE:
-		break;
-	}
-	return -EIO;
+	return status < 0 ? -EIO : status;
 }
 
 int ipivirt_vmm_run(struct ipivirt_vmm *vmm)

@@ -15,34 +15,29 @@
 
 #define EXIT_HOST_FAILURE 1
 #define EXIT_USAGE 2
-#define EXIT_TIMEOUT 124
-#define EXIT_CRASH 125
 
+/* Say why the run ended, then the shared status (vm_exit_status()). */
 static int exit_status(struct vm *vm)
 {
-	int code = atomic_load(&vm->exit_code);
+	int code = atomic_load(&vm->exit_code), status;
 
 	switch ((enum vm_exit_kind)atomic_load(&vm->exit_kind)) {
-	case VM_EXIT_POWEROFF:
-	case VM_EXIT_RESET:
-		return 0;
-	case VM_EXIT_DEBUG_PORT:
-		return code & 0xff;
 	case VM_EXIT_TIMEOUT:
 		fprintf(stderr, "ipivirt: timeout after %u s\n",
 			vm->cfg.timeout_s);
-		return EXIT_TIMEOUT;
+		break;
 	case VM_EXIT_SIGNAL:
 		fprintf(stderr, "ipivirt: stopped by signal %d\n", code);
-		return 128 + code;
+		break;
 	case VM_EXIT_CRASH:
 		fprintf(stderr, "ipivirt: guest crashed: %s\n",
 			vm->crash_report[0] ? vm->crash_report : "unknown");
-		return EXIT_CRASH;
-	case VM_EXIT_NONE:
+		break;
+	default:
 		break;
 	}
-	return EXIT_HOST_FAILURE;
+	status = vm_exit_status(vm);
+	return status < 0 ? EXIT_HOST_FAILURE : status;
 }
 
 /* Setup errors caused by what the user gave us are usage errors. */

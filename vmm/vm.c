@@ -81,6 +81,28 @@ void vm_request_exit(struct vm *vm, enum vm_exit_kind kind, int code)
 	event_loop__notify(vm->loop);
 }
 
+int vm_exit_status(struct vm *vm)
+{
+	int code = atomic_load(&vm->exit_code);
+
+	switch ((enum vm_exit_kind)atomic_load(&vm->exit_kind)) {
+	case VM_EXIT_POWEROFF:
+	case VM_EXIT_RESET:
+		return 0;
+	case VM_EXIT_DEBUG_PORT:
+		return code & 0xff;
+	case VM_EXIT_TIMEOUT:
+		return VM_STATUS_TIMEOUT;
+	case VM_EXIT_SIGNAL:
+		return 128 + code;
+	case VM_EXIT_CRASH:
+		return VM_STATUS_CRASH;
+	case VM_EXIT_NONE:
+		break;
+	}
+	return -1;
+}
+
 /* The kernel and initrd files, read once and checked before KVM exists. */
 struct guest_images {
 	uint8_t *kernel, *initrd; /* a bzImage is kept as its vmlinux */

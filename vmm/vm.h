@@ -131,6 +131,15 @@ int vm_read_guest(struct vm *vm, uint64_t gpa, void *dst, size_t len);
 void vm_request_exit(struct vm *vm, enum vm_exit_kind kind, int code);
 bool vm_should_stop(const struct vm *vm);
 
+#define VM_STATUS_TIMEOUT 124 /* as timeout(1) */
+#define VM_STATUS_CRASH 125
+/*
+ * vm_exit_status() - the run's end as an exit status: 0 power-off or reset,
+ * the debug-exit byte, VM_STATUS_TIMEOUT, 128 + signal, VM_STATUS_CRASH;
+ * -1 when the run has not ended. Shared by `ipivirt run` and libipivirt.
+ */
+int vm_exit_status(struct vm *vm);
+
 uint64_t vm_now_ns(void);
 
 /* Build the VM of @cfg: KVM, memory, models, devices, kernel. */
