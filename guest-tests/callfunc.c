@@ -172,22 +172,11 @@ static void driver(void *arg)
 /* ---- semantics ---- */
 
 static unsigned order[8], norder;
-static volatile bool held, release;
 
 static void order_fn(void *info)
 {
 	if (norder < ARRAY_SIZE(order))
 		order[norder++] = (unsigned)(uintptr_t)info;
-}
-
-static void hold_irqs_off(void *arg)
-{
-	(void)arg;
-	cli();
-	held = true;
-	while (!release)
-		pause();
-	sti();
 }
 
 static bool ran_here_irqs_off;
@@ -229,12 +218,8 @@ static void test_semantics(void)
 	b = (struct csd){ .func = order_fn, .info = (void *)2 };
 	c = (struct csd){ .func = order_fn, .info = (void *)3 };
 	norder = 0;
-	held = release = false;
-	on_cpu_async(target, hold_irqs_off, NULL);
-	if (!wait_until(held, 10000000)) {
-		report(false, "cpu %u did not start the hold function", target);
+	if (!irqs_off_hold(target, 10000000))
 		return;
-	}
 	struct smp_call_stats mine = this_cpu()->call.stats, theirs = per_cpu(target)->call.stats;
 	int r1 = smp_call_function_single_async(target, &a);
 	int r2 = smp_call_function_single_async(target, &b);
@@ -247,9 +232,8 @@ static void test_semantics(void)
 	report(ipis == 1 && queued == 3 && norder == 0,
 	       "3 calls queued to a busy cpu %u: 1 IPI (%llu), none run yet (%u)", target,
 	       (unsigned long long)ipis, norder);
-	release = true;
+	irqs_off_release(target);
 	wait_until(norder == 3, 10000000);
-	on_cpu_wait(target);
 	report(norder == 3 && order[0] == 1 && order[1] == 2 && order[2] == 3,
 	       "queue flushed in FIFO order (%u: %u %u %u)", norder, order[0], order[1], order[2]);
 	struct smp_call_stats now = per_cpu(target)->call.stats;

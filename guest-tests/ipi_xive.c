@@ -127,47 +127,19 @@ static void test_self(void)
 	check(hits, &m, "... and is taken once after sti");
 }
 
-static volatile bool held, release;
-
-static void hold_irqs_off(void *arg)
-{
-	(void)arg;
-	cli();
-	held = true;
-	while (!release)
-		pause();
-	sti();
-}
-
-static bool hold(unsigned cpu)
-{
-	held = release = false;
-	on_cpu_async(cpu, hold_irqs_off, NULL);
-	if (wait_until(held, DELIVERY_TIMEOUT_US))
-		return true;
-	report(false, "cpu %u did not start the hold function", cpu);
-	return false;
-}
-
-static void unhold(unsigned cpu)
-{
-	release = true;
-	on_cpu_wait(cpu);
-}
-
 /* @n raw triggers while @cpu has interrupts off. */
 static void test_burst(unsigned cpu, unsigned n)
 {
 	struct xive_cpu *xc = xive_cpu(cpu);
 	u64 want = n > 1 ? 2 : 1;
 
-	if (!hold(cpu))
+	if (!irqs_off_hold(cpu, DELIVERY_TIMEOUT_US))
 		return;
 	struct xive_stats s0 = stats_of(cpu);
 	for (unsigned i = 0; i < n; i++)
 		xive_esb_trigger(xc->trig);
 	u64 pq = pq_of(cpu), early = stats_of(cpu).events - s0.events;
-	unhold(cpu);
+	irqs_off_release(cpu);
 	wait_until(stats_of(cpu).ipi_events - s0.ipi_events >= want, DELIVERY_TIMEOUT_US);
 	udelay(SETTLE_US);
 	struct xive_stats s1 = stats_of(cpu);
@@ -188,11 +160,11 @@ static void test_msg_coalesce(unsigned cpu)
 {
 	struct cpumask m = mask_of(cpu);
 
-	if (!hold(cpu))
+	if (!irqs_off_hold(cpu, DELIVERY_TIMEOUT_US))
 		return;
 	for (unsigned i = 0; i < 4; i++)
 		ipi_send(cpu, TEST_VEC);
-	unhold(cpu);
+	irqs_off_release(cpu);
 	check(hits, &m, "4 IPIs of one vector to a CPU with interrupts off run its handler once");
 }
 

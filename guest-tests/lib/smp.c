@@ -234,3 +234,35 @@ bool smp_wait_online(unsigned cpu, unsigned boot_count, u64 timeout_us)
 	}
 	return false;
 }
+
+static volatile bool hold_started, hold_release;
+
+static void irqs_off_loop(void *arg)
+{
+	(void)arg;
+	cli();
+	hold_started = true;
+	while (!hold_release)
+		pause();
+	sti();
+}
+
+bool irqs_off_hold(unsigned cpu, u64 timeout_us)
+{
+	u64 end;
+
+	hold_started = hold_release = false;
+	on_cpu_async(cpu, irqs_off_loop, NULL);
+	end = rdtsc() + tsc_cycles_from_us(timeout_us);
+	while (!hold_started && rdtsc() < end)
+		pause();
+	if (!hold_started)
+		report(false, "cpu %u did not start the hold function", cpu);
+	return hold_started;
+}
+
+void irqs_off_release(unsigned cpu)
+{
+	hold_release = true;
+	on_cpu_wait(cpu);
+}

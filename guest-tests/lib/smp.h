@@ -43,6 +43,15 @@ bool cpu_busy(unsigned cpu);            /* an on_cpu_async() still running */
 /* on_cpus() - @fn on every online CPU, this one too; waits for all. */
 void on_cpus(void (*fn)(void *), void *arg);
 
+/*
+ * irqs_off_hold() - park @cpu in a loop with interrupts off, so what is sent
+ * to it stays pending, until irqs_off_release(), which also waits for it to
+ * return. One CPU at a time. Return: false (reported) if @cpu did not start
+ * the loop within @timeout_us.
+ */
+bool irqs_off_hold(unsigned cpu, u64 timeout_us);
+void irqs_off_release(unsigned cpu);
+
 /* For INIT/SIPI tests: take an idle AP out, start it again. */
 void smp_cpu_offline(unsigned cpu);
 void smp_send_init(u32 apic_id);
