@@ -8,9 +8,12 @@
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each
 #   make soak       10^7 IPIs on 8 vCPUs, 0 lost, memory steady
 #   make bench      ipivirt against QEMU
+#   make fresh-check  prove `make run` and `make test` on a fresh Debian 12
+#                   (a debootstrapped chroot; root; tools/fresh-check.sh)
 #
-# `run` and `test` first make sure the Debian packages are there
-# (tools/ensure-deps.sh installs them as root, else prints the apt-get line).
+# `run`, `test` and `bench` first make sure the Debian packages of their
+# group in tools/deps/packages are there (tools/ensure-deps.sh GROUP installs
+# them as root, else prints the apt-get line); `make deps` = the test group.
 
 CC ?= gcc
 BUILD := build
@@ -22,6 +25,9 @@ CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 # Pure models: no KVM, unit-tested, embeddable.
 MODEL_SRCS := $(sort $(wildcard vmm/apic_*.c vmm/xive_*.c) vmm/ipi_domain.c)
+# The clock devices are pure models too; their registration functions need
+# the bus they register on (bus.c is pure C as well).
+MODEL_SRCS += vmm/pit.c vmm/pm_timer.c vmm/bus.c
 # Everything else under vmm/ is the VMM: KVM plumbing, devices, CLI.
 # kvm_ppc.c is the KVM-on-POWER backend: built by the ppc64le cross build.
 VMM_SRCS := $(filter-out $(MODEL_SRCS) vmm/kvm_ppc.c,$(wildcard vmm/*.c))
@@ -35,15 +41,19 @@ CFLAGS_tsan := $(CFLAGS_COMMON) -O1 -fsanitize=thread
 
 objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
-.PHONY: all deps run test cli-test vmm-test unit-test guest-tests \
+.PHONY: all deps run test fresh-check cli-test vmm-test unit-test guest-tests \
 	guest-test guest-test-qemu guest-test-sanitized clean ipivirt
 
 all: ipivirt guest-tests
 
 ipivirt: $(BUILD)/ipivirt
 
-deps:
-	@tools/ensure-deps.sh
+# deps-GROUP: the packages of GROUP in tools/deps/packages (and of run).
+DEPS_GROUPS := run test bench fuzz cross linux
+.PHONY: $(DEPS_GROUPS:%=deps-%)
+deps: deps-test
+$(DEPS_GROUPS:%=deps-%):
+	@tools/ensure-deps.sh $(@:deps-%=%)
 
 define variant_rules
 $(BUILD)/$(1)/%.o: %.c
@@ -59,6 +69,8 @@ endef
 $(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
 # test_seccomp runs the vCPU filter itself.
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_seccomp: $(BUILD)/$(v)/vmm/seccomp_filter.o))
+# test_kvm_cpuid shapes made-up host CPUID tables.
+$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_kvm_cpuid: $(BUILD)/$(v)/vmm/kvm_cpuid.o))
 
 # Rename into place: a running ipivirt keeps its old inode ("text busy").
 $(BUILD)/ipivirt: $(BUILD)/release/ipivirt
@@ -100,7 +112,7 @@ guest-test-sanitized: $(BUILD)/asan/ipivirt $(BUILD)/tsan/ipivirt guest-tests
 guest-test-qemu: guest-tests
 	tools/run-guest-tests.sh qemu
 
-test: deps
+test: deps-test
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit-test-release unit-test-asan unit-test-tsan
 	@$(MAKE) --no-print-directory cli-test vmm-test fuzz-smoke
@@ -114,13 +126,13 @@ test: deps
 	@$(MAKE) --no-print-directory test-linux-qemu-x86 test-linux-ppc64
 	@$(MAKE) --no-print-directory test-linux-ipivirt
 
-run: deps
+run: deps-run
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/ipivirt run --cpus 4 --kernel guest-tests/build/callfunc.elf --stats --timeout 600
 
 # The same models plus the KVM-on-POWER backend, cross-built for ppc64le.
 PPC_CC := powerpc64le-linux-gnu-gcc
-$(BUILD)/cross-ppc64le/ipivirt-ppc: tools/ipivirt-ppc.c vmm/kvm_ppc.c $(MODEL_SRCS)
+$(BUILD)/cross-ppc64le/ipivirt-ppc: tools/ipivirt-ppc.c vmm/kvm_ppc.c $(MODEL_SRCS) | deps-cross
 	@mkdir -p $(@D)
 	$(PPC_CC) $(CPPFLAGS) $(CFLAGS) -static $^ -o $@
 	@readelf -h $@ | grep -q 'PowerPC64' || { echo "not a PowerPC binary: $@"; exit 1; }
@@ -136,6 +148,11 @@ include tools/bench/bench.mk
 include tests/fuzz/fuzz.mk
 include tests/inject/inject.mk
 include tests/hostile/hostile.mk
+
+# Debootstrap a minimal Debian 12, clone HEAD into it, run `make run` and
+# `CI=true make test` there as root (tools/fresh-check.sh; not part of test).
+fresh-check:
+	tools/fresh-check.sh $(FRESH_CHECK_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -4,9 +4,11 @@
 #
 # For every TEST (build/TEST.flat): QEMU TCG with each CPU count in $SMP
 # (default "2 4"), then, when /dev/kvm works, QEMU with KVM's in-kernel
-# APIC and -cpu host,+x2apic ("x2apic" on the command line; ipi also once
-# with "xapic"). A run passes when QEMU exits 0 (the kernel powered off)
-# and the kernel's last summary line is "N passed, 0 failed[, K skipped]".
+# APIC and -cpu MODEL,+x2apic ("x2apic" on the command line; ipi also once
+# with "xapic"), MODEL being the one this host's KVM accepts
+# (../tools/qemu-cpu.sh: host, or a fallback). A run passes when QEMU exits
+# 0 (the kernel powered off) and the kernel's last summary line is
+# "N passed, 0 failed[, K skipped]".
 #
 # Environment: QEMU, SMP, KVM=0 (skip KVM), CALLFUNC_TCG_CALLS (20000),
 # CALLFUNC_KVM_CALLS (2000), LOGDIR (build/qemu-logs).
@@ -49,20 +51,18 @@ run() {
 	grep -E '^callfunc:' "$log" | sed 's/^/         /'
 }
 
-kvm_works() {
+# kvm_cpu: the -cpu model for the KVM runs; fails (and says why on
+# stderr) when KVM is off or no model boots a guest.
+kvm_cpu() {
 	[ "${KVM:-1}" != 0 ] && [ -w /dev/kvm ] || return 1
-	out=$(timeout 60 "$QEMU" -accel kvm -cpu host -display none -S -nodefaults \
-		-monitor none -serial none -daemonize -pidfile "$LOGDIR/kvm-probe.pid" 2>&1)
-	rc=$?
-	[ -f "$LOGDIR/kvm-probe.pid" ] && kill "$(cat "$LOGDIR/kvm-probe.pid")" 2>/dev/null
-	rm -f "$LOGDIR/kvm-probe.pid"
-	[ $rc -eq 0 ] || { echo "KVM unusable: $out" | head -n 2; return 1; }
+	../tools/qemu-cpu.sh "$QEMU"
 }
 
 tcg_args() {
 	case $1 in
 	apic) echo "xfail=esr,lvtmask" ;;
 	callfunc) echo "calls=${CALLFUNC_TCG_CALLS:-20000}" ;;
+	clock) echo "need=pit,pmtimer" ;;
 	*) echo "" ;;
 	esac
 }
@@ -71,6 +71,7 @@ kvm_args() {
 	case $1 in
 	apic) echo "xfail=esr,isr" ;;
 	callfunc) echo "calls=${CALLFUNC_KVM_CALLS:-2000}" ;;
+	clock) echo "need=pit,pmtimer,kvmclock" ;;
 	*) echo "" ;;
 	esac
 }
@@ -81,17 +82,17 @@ for test in "$@"; do
 	done
 done
 
-if kvm_works; then
+if cpu=$(kvm_cpu); then
 	for test in "$@"; do
 		run "kvm-x2apic" "$test" 600 "x2apic $(kvm_args "$test")" \
-			-accel kvm -cpu host,+x2apic -smp 2
+			-accel kvm -cpu "$cpu,+x2apic" -smp 2
 		if [ "$test" = ipi ] || [ "$test" = smp ]; then
 			run "kvm-xapic" "$test" 600 "xapic $(kvm_args "$test")" \
-				-accel kvm -cpu host,+x2apic -smp 2
+				-accel kvm -cpu "$cpu,+x2apic" -smp 2
 		fi
 	done
 else
-	echo "skip   KVM runs: /dev/kvm not usable (or KVM=0)"
+	echo "skip   KVM runs: KVM=0, /dev/kvm not usable, or no -cpu model boots (qemu-cpu above)"
 fi
 
 [ -n "$failures" ] && echo "failed:$failures (logs in $LOGDIR)"

@@ -9,13 +9,13 @@
 #   tools/cross-test-ppc64le.sh [TEST...]     (default: test_xive*.c test_ipi_domain.c)
 #
 # Needs (Debian packages only):
-#   gcc-powerpc64le-linux-gnu, qemu-user-static      installed with apt-get (as root)
+#   the cross group of tools/deps/packages (cross compiler, qemu-user-static,
+#       the ppc64el dpkg architecture): tools/ensure-deps.sh cross installs
+#       it as root, otherwise prints the commands
 #   check for ppc64el (libcheck.a, with libsubunit)  either installed through
 #       multiarch (apt-get install check:ppc64el) or, by default, fetched with
 #       `apt-get download check:ppc64el libsubunit-dev:ppc64el libsubunit0:ppc64el`
-#       and unpacked with dpkg -x into $BUILD/cross-ppc64le/sysroot. Both
-#       need apt to know ppc64el: dpkg --add-architecture ppc64el && apt-get update.
-# As root it sets up what is missing; otherwise it prints the commands.
+#       and unpacked with dpkg -x into $BUILD/cross-ppc64le/sysroot.
 # The tests link statically, so no ppc64el libc is needed at run time.
 set -eu
 
@@ -30,25 +30,9 @@ TRIPLET=powerpc64le-linux-gnu
 say() { echo "cross-test-ppc64le: $*"; }
 die() { echo "cross-test-ppc64le: $*" >&2; exit 1; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
 # --- host tools ---------------------------------------------------------------
-missing=""
-for p in gcc-powerpc64le-linux-gnu qemu-user-static; do
-	installed "$p" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	if ! is_root; then
-		say "missing Debian packages:$missing" >&2
-		echo "  as root: apt-get update && apt-get install -y$missing" >&2
-		exit 1
-	fi
-	say "installing:$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq || say "apt-get update reported errors; trying anyway"
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing
-fi
+tools/ensure-deps.sh cross || die "the cross group of tools/deps/packages is missing (see above)"
 QEMU_USER=$(command -v qemu-ppc64le-static || command -v qemu-ppc64le || true)
 [ -n "$QEMU_USER" ] || die "no qemu-ppc64le(-static) after installing qemu-user-static"
 
@@ -59,16 +43,6 @@ if [ -f /usr/lib/$TRIPLET/libcheck.a ] && [ -f /usr/include/check.h ]; then
 	say "using multiarch check:ppc64el from /usr/lib/$TRIPLET"
 else
 	if [ ! -f "$SYSROOT/usr/lib/$TRIPLET/libcheck.a" ]; then
-		if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
-			if ! is_root; then
-				say "apt does not know ppc64el; as root:" >&2
-				echo "  dpkg --add-architecture ppc64el && apt-get update" >&2
-				exit 1
-			fi
-			say "adding the ppc64el architecture to dpkg"
-			dpkg --add-architecture ppc64el
-			apt-get update -qq || say "apt-get update reported errors; trying anyway"
-		fi
 		if ! apt-cache show check:ppc64el >/dev/null 2>&1; then
 			is_root || die "apt-cache knows no check:ppc64el; as root: apt-get update"
 			apt-get update -qq || say "apt-get update reported errors; trying anyway"

@@ -15,6 +15,7 @@ dir=$1 prefix=$2 kernel=$3
 root=$dir/root
 libdir=$root$prefix/lib
 fail() { echo "lib-test: FAIL: $*" >&2; exit 1; }
+[ -f "$kernel" ] || fail "no test kernel $kernel (make guest-tests)"
 
 echo "== installed files"
 for f in include/ipivirt.h include/ipivirt_version.h lib/libipivirt.a \

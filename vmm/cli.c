@@ -19,6 +19,7 @@ enum {
 	OPT_X2APIC, OPT_XAPIC, OPT_STATS, OPT_TIMEOUT, OPT_HELP, OPT_VERSION,
 	OPT_IPI_YIELD, OPT_IRQCHIP,
 	OPT_TRACE, OPT_COMPAT, OPT_INJECT, OPT_INJECT_SEED, OPT_SECCOMP,
+	OPT_CLOCK,
 };
 
 static const struct option run_options[] = {
@@ -38,6 +39,7 @@ static const struct option run_options[] = {
 	{ "inject", required_argument, NULL, OPT_INJECT },
 	{ "inject-seed", required_argument, NULL, OPT_INJECT_SEED },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -81,6 +83,11 @@ void cli__usage(FILE *out)
 "  --inject-seed N  seed of the --inject random draws (default 0)\n"
 "  --seccomp on|off|log  system call filter on vCPU threads: refuse (exit\n"
 "                   status 159), none, or only log (default on)\n"
+"  --clock LIST     how the guest learns the TSC rate, comma-separated:\n"
+"                   kvmclock (KVM's paravirtual clock), tsc-leaf (CPUID\n"
+"                   0x15/0x16 on Intel, 0x40000010 on any vendor), or\n"
+"                   legacy (neither: calibrate against the PIT or the ACPI\n"
+"                   PM timer); default kvmclock,tsc-leaf\n"
 "\n"
 "exit status: 0 guest powered off (success); (v<<1)|1 guest wrote v to the\n"
 "debug-exit port 0xf4; 2 bad arguments or kernel; 124 timeout; 125 guest\n"
@@ -99,6 +106,32 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+/* --clock: a comma-separated subset of kvmclock,tsc-leaf, or "legacy". */
+static int parse_clock(const char *arg, struct vm_config *cfg, char *err,
+		       size_t errlen)
+{
+	const char *p = arg;
+
+	if (!strcmp(arg, "legacy")) {
+		cfg->no_kvmclock = cfg->no_tsc_leaf = true;
+		return 0;
+	}
+	cfg->no_kvmclock = cfg->no_tsc_leaf = true;
+	do {
+		size_t n = strcspn(p, ",");
+		if (n == 8 && !strncmp(p, "kvmclock", n))
+			cfg->no_kvmclock = false;
+		else if (n == 8 && !strncmp(p, "tsc-leaf", n))
+			cfg->no_tsc_leaf = false;
+		else
+			return fail(err, errlen,
+				    "--clock: '%.*s' is not kvmclock, tsc-leaf "
+				    "or legacy", (int)n, p);
+		p += n;
+	} while (*p++ == ',');
+	return 0;
 }
 
 /* A decimal number with nothing after it, within [min, max]. */
@@ -397,6 +430,10 @@ int cli__parse(int argc, char **argv, enum cli_action *action,
 				return fail(err, errlen,
 					    "--seccomp: '%s' is not on, off "
 					    "or log", optarg);
+			break;
+		case OPT_CLOCK:
+			if (parse_clock(optarg, cfg, err, errlen))
+				return -EINVAL;
 			break;
 		case OPT_HELP:
 			*action = CLI_HELP;

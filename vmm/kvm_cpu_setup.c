@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * kvm_cpu_setup.c - CPUID shaping and register state for each entry path.
- *
- * This host's KVM emulates guest instructions and cannot run cmpxchg16b or
- * the XSAVE family (shared/platform.md), so those features are hidden; the
- * KVM paravirtual leaves are hidden too, because their hypercalls
- * (vmcall) do not complete here and a guest must not depend on them.
+ * kvm_cpu_setup.c - a vCPU's CPUID (shaped in kvm_cpuid.c) and its register
+ * state for each entry path.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -14,107 +10,24 @@
 #include <sys/ioctl.h>
 
 #include "kvm_cpu_setup.h"
+#include "kvm_cpuid.h"
 #include "layout.h"
 
 #define MAX_CPUID_ENTRIES 256
 
-#define CPUID1_ECX_FMA (1u << 12)
-#define CPUID1_ECX_CX16 (1u << 13)
-#define CPUID1_ECX_X2APIC (1u << 21)
-#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
-#define CPUID1_ECX_XSAVE (1u << 26)
-#define CPUID1_ECX_OSXSAVE (1u << 27)
-#define CPUID1_ECX_AVX (1u << 28)
-#define CPUID1_ECX_F16C (1u << 29)
-#define CPUID1_EDX_APIC (1u << 9)
-#define CPUID1_ECX_HYPERVISOR (1u << 31)
-#define CPUID7_EBX_AVX2 (1u << 5)
-#define CPUID7_EBX_AVX512_MASK 0xdc230000u /* F, DQ, IFMA, PF, ER, CD, BW, VL */
-
-/* The APIC timer input clock the CPUID crystal leaf announces: 1 GHz. */
-#define APIC_BUS_HZ 1000000000u
-
-static struct kvm_cpuid_entry2 *find_leaf(struct kvm_cpuid2 *c, uint32_t fn,
-					  uint32_t index)
-{
-	for (uint32_t i = 0; i < c->nent; i++)
-		if (c->entries[i].function == fn &&
-		    c->entries[i].index == index)
-			return &c->entries[i];
-	return NULL;
-}
-
-static struct kvm_cpuid_entry2 *add_leaf(struct kvm_cpuid2 *c, uint32_t fn)
-{
-	struct kvm_cpuid_entry2 *e = find_leaf(c, fn, 0);
-
-	if (e || c->nent == MAX_CPUID_ENTRIES)
-		return e;
-	e = &c->entries[c->nent++];
-	memset(e, 0, sizeof(*e));
-	e->function = fn;
-	return e;
-}
-
-/*
- * TSC / crystal as EBX / EAX for leaf 0x15. Linux computes
- * crystal_kHz * EBX / EAX in 32 bits (native_calibrate_tsc()), so with our
- * 1 GHz crystal EBX must stay below 2^32 / 10^6: take the closest fraction
- * with such a numerator (exact for any whole-MHz TSC).
- */
-static void tsc_crystal_ratio(uint64_t tsc_khz, uint32_t *ebx, uint32_t *eax)
-{
-	const uint64_t crystal_khz = APIC_BUS_HZ / 1000u;
-	const uint64_t max_num = UINT32_MAX / crystal_khz;
-	uint64_t best_num = 0, best_den = 1, best_err = UINT64_MAX;
-
-	for (uint64_t den = 1; den * tsc_khz <= max_num * crystal_khz; den++) {
-		uint64_t num = (tsc_khz * den + crystal_khz / 2) / crystal_khz;
-		/* |num/den - tsc/crystal| scaled by den * crystal */
-		uint64_t a = num * crystal_khz, b = tsc_khz * den;
-		uint64_t err = (a > b ? a - b : b - a) * 1000000u / den;
-
-		if (num && num <= max_num && err < best_err) {
-			best_num = num, best_den = den, best_err = err;
-			if (!err)
-				break;
-		}
-	}
-	*ebx = (uint32_t)best_num;
-	*eax = (uint32_t)best_den;
-}
-
-/*
- * The KVM signature with every PV feature bit clear. Linux uses x2APIC
- * without interrupt remapping only when a hypervisor vouches for it
- * (x86_init.hyper.x2apic_available(), true for KVM), so without this leaf a
- * Linux guest falls back to xAPIC MMIO: two exits per IPI instead of one.
- * No feature bits: no kvmclock, PV EOI or PV IPI hypercalls (our APIC is in
- * userspace, and this host's KVM does not complete vmcall).
- */
-static void add_kvm_signature(struct kvm_cpuid2 *c)
-{
-	struct kvm_cpuid_entry2 *base = add_leaf(c, 0x40000000u);
-	struct kvm_cpuid_entry2 *features = add_leaf(c, 0x40000001u);
-	struct kvm_cpuid_entry2 *e = find_leaf(c, 1, 0);
-
-	if (!base || !features || !e)
-		return;
-	base->eax = 0x40000001u;
-	memcpy(&base->ebx, "KVMK", 4);
-	memcpy(&base->ecx, "VMKV", 4);
-	memcpy(&base->edx, "M\0\0\0", 4);
-	features->eax = features->ebx = features->ecx = features->edx = 0;
-	e->ecx |= CPUID1_ECX_HYPERVISOR;
-}
-
 int kvm_cpu__setup_cpuid(struct vm *vm, int vcpu_fd, unsigned apic_id,
 			 bool x2apic)
 {
+	const struct kvm_cpuid_shape shape = {
+		.apic_id = apic_id,
+		.nr_cpus = vm->nr_cpus,
+		.x2apic = x2apic,
+		.kvmclock = !vm->cfg.no_kvmclock,
+		.tsc_leaf = !vm->cfg.no_tsc_leaf,
+		.tsc_khz = vm->tsc_khz,
+	};
 	struct kvm_cpuid2 *c;
-	struct kvm_cpuid_entry2 *e;
-	uint32_t out = 0;
-	int ret = 0;
+	int ret;
 
 	c = calloc(1, sizeof(*c) + MAX_CPUID_ENTRIES * sizeof(c->entries[0]));
 	if (!c)
@@ -124,59 +37,8 @@ int kvm_cpu__setup_cpuid(struct vm *vm, int vcpu_fd, unsigned apic_id,
 		ret = -errno;
 		goto out;
 	}
-
-	/* Drop the KVM PV leaves and XSAVE state enumeration. */
-	for (uint32_t i = 0; i < c->nent; i++) {
-		uint32_t fn = c->entries[i].function;
-		if ((fn >= 0x40000000u && fn < 0x50000000u) || fn == 0xd)
-			continue;
-		c->entries[out++] = c->entries[i];
-	}
-	c->nent = out;
-
-	e = find_leaf(c, 1, 0);
-	if (e) {
-		e->ebx = (e->ebx & 0x00ffffffu) | (apic_id << 24);
-		e->ecx &= ~(CPUID1_ECX_CX16 | CPUID1_ECX_XSAVE |
-			    CPUID1_ECX_OSXSAVE | CPUID1_ECX_AVX |
-			    CPUID1_ECX_FMA | CPUID1_ECX_F16C |
-			    CPUID1_ECX_X2APIC);
-		e->ecx |= CPUID1_ECX_TSC_DEADLINE;
-		if (x2apic)
-			e->ecx |= CPUID1_ECX_X2APIC;
-		e->edx |= CPUID1_EDX_APIC;
-	}
-	e = find_leaf(c, 7, 0);
-	if (e)
-		e->ebx &= ~(CPUID7_EBX_AVX2 | CPUID7_EBX_AVX512_MASK);
-	for (uint32_t i = 0; i < c->nent; i++) {
-		e = &c->entries[i];
-		if (e->function == 0xb || e->function == 0x1f)
-			e->edx = apic_id;
-	}
-	if (x2apic)
-		add_kvm_signature(c);
-
-	/* TSC and APIC timer frequencies: TSC = crystal * EBX / EAX. */
-	if (vm->tsc_khz) {
-		e = find_leaf(c, 0, 0);
-		if (e && e->eax < 0x16)
-			e->eax = 0x16;
-		e = add_leaf(c, 0x15);
-		if (e) {
-			tsc_crystal_ratio(vm->tsc_khz, &e->ebx, &e->eax);
-			e->ecx = APIC_BUS_HZ;
-			e->edx = 0;
-		}
-		e = add_leaf(c, 0x16);
-		if (e) {
-			e->eax = (uint32_t)(vm->tsc_khz / 1000);
-			e->ebx = e->eax;
-			e->ecx = APIC_BUS_HZ / 1000000u;
-			e->edx = 0;
-		}
-	}
-	if (ioctl(vcpu_fd, KVM_SET_CPUID2, c) < 0)
+	ret = kvm_cpuid__shape(c, MAX_CPUID_ENTRIES, &shape);
+	if (!ret && ioctl(vcpu_fd, KVM_SET_CPUID2, c) < 0)
 		ret = -errno;
 out:
 	free(c);

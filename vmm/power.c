@@ -7,7 +7,6 @@
 
 #define PM1_SLP_EN (1u << 13)
 #define PM1_SLP_TYP(v) (((v) >> 10) & 7u)
-#define PM_TIMER_HZ 3579545ull
 
 static void debug_exit_access(void *opaque, unsigned cpu, uint64_t addr,
 			      void *data, unsigned len, bool is_write)
@@ -29,7 +28,7 @@ static void debug_exit_access(void *opaque, unsigned cpu, uint64_t addr,
  * PM1a: status/enable words read as zero, the control word keeps SCI_EN set
  * (ACPI mode, as a guest expects once it owns the tables), and SLP_EN with
  * our S5 type (0, the _S5 value QEMU's DSDT gives) powers off. The PM timer
- * lets a guest calibrate against a known clock.
+ * that follows them at ACPI_PM_TMR is its own device (pm_timer.c).
  */
 /* PM1a_EN reads back what was written (ACPI checks, e.g. GBL_EN). */
 static _Atomic uint16_t pm1_enable;
@@ -47,9 +46,6 @@ static void acpi_pm_access(void *opaque, unsigned cpu, uint64_t addr,
 			v = atomic_load(&pm1_enable);
 		} else if (addr == 4) {
 			v = 1; /* SCI_EN */
-		} else if (addr == 8) {
-			v = (uint32_t)((vm_now_ns() - vm->start_ns) *
-				       PM_TIMER_HZ / 1000000000ull) & 0xffffff;
 		}
 		memcpy(data, &v, len < 4 ? len : 4);
 		return;
@@ -84,8 +80,9 @@ int power__register(struct vm *vm)
 	err = bus__register(&vm->pio_bus, DEBUG_EXIT_PORT, 4,
 			    debug_exit_access, vm, "debug-exit");
 	if (!err)
-		err = bus__register(&vm->pio_bus, ACPI_PM_BASE, 12,
-				    acpi_pm_access, vm, "acpi-pm");
+		err = bus__register(&vm->pio_bus, ACPI_PM_BASE,
+				    ACPI_PM_TMR - ACPI_PM_BASE, acpi_pm_access,
+				    vm, "acpi-pm");
 	if (!err)
 		err = bus__register(&vm->pio_bus, RESET_CONTROL_PORT, 1,
 				    reset_access, vm, "reset");

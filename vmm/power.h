@@ -13,7 +13,7 @@
 #define ACPI_PM_BASE 0x600
 #define ACPI_PM1A_EVT 0x600 /* 4 bytes: status, enable */
 #define ACPI_PM1A_CNT 0x604 /* 2 bytes */
-#define ACPI_PM_TMR 0x608   /* 4 bytes, 3.579545 MHz */
+#define ACPI_PM_TMR 0x608   /* 4 bytes, 3.579545 MHz: pm_timer.c */
 #define RESET_CONTROL_PORT 0xcf9
 
 int power__register(struct vm *vm);

@@ -22,6 +22,8 @@
 #include "layout.h"
 #include "linux_boot.h"
 #include "loader.h"
+#include "pit.h"
+#include "pm_timer.h"
 #include "power.h"
 #include "uart.h"
 #include "x86_xive.h"
@@ -210,15 +212,27 @@ static int load_guest(struct vm *vm, const struct guest_images *img,
 	return 0;
 }
 
+/* The device models' clock: the VMM's CLOCK_MONOTONIC. */
+static uint64_t device_now_ns(void *opaque)
+{
+	(void)opaque;
+	return vm_now_ns();
+}
+
 static int setup_devices(struct vm *vm, char *err, size_t errlen)
 {
+	/* No IRQ0 yet: without an IOAPIC, the PIT's OUT 0 goes nowhere. */
+	const struct pit_ops pit_ops = { .now_ns = device_now_ns };
+	const struct pm_timer_ops pm_timer_ops = { .now_ns = device_now_ns };
 	int ret;
 
 	bus__init(&vm->pio_bus, "pio");
 	bus__init(&vm->mmio_bus, "mmio");
 	vm->uart = uart__create(STDOUT_FILENO);
 	vm->fw_cfg = fw_cfg__create(vm->ram_size, (uint16_t)vm->nr_cpus);
-	if (!vm->uart || !vm->fw_cfg) {
+	vm->pit = pit__create(&pit_ops);
+	vm->pm_timer = pm_timer__create(&pm_timer_ops);
+	if (!vm->uart || !vm->fw_cfg || !vm->pit || !vm->pm_timer) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -227,6 +241,11 @@ static int setup_devices(struct vm *vm, char *err, size_t errlen)
 		ret = fw_cfg__register(vm->fw_cfg, &vm->pio_bus);
 	if (!ret)
 		ret = power__register(vm);
+	if (!ret)
+		ret = pm_timer__register(vm->pm_timer, &vm->pio_bus,
+					 ACPI_PM_TMR);
+	if (!ret)
+		ret = pit__register(vm->pit, &vm->pio_bus);
 	if (ret)
 		snprintf(err, errlen, "device registration failed: %s",
 			 strerror(-ret));
@@ -313,6 +332,10 @@ void vm__destroy(struct vm *vm)
 	virq_table_destroy(vm->virqs);
 	uart__destroy(vm->uart);
 	fw_cfg__destroy(vm->fw_cfg);
+	pit__destroy(vm->pit);
+	vm->pit = NULL;
+	pm_timer__destroy(vm->pm_timer);
+	vm->pm_timer = NULL;
 	kvm_vm__close(vm);
 }
 

@@ -60,6 +60,8 @@ struct vcpu;
 struct event_loop;
 struct uart;
 struct fw_cfg;
+struct pit;
+struct pm_timer;
 struct xive_dev;
 struct flight_recorder;
 
@@ -79,6 +81,10 @@ struct vm_config {
 	size_t trace_ring_entries; /* 0: the default */
 	struct fault_inject_config inject; /* --inject, --inject-seed */
 	enum vm_seccomp seccomp;   /* 0 (off) unless the CLI says */
+	/* --clock: what CPUID tells about time (the PIT and the PM timer are
+	 * always there to calibrate against). */
+	bool no_kvmclock;          /* hide KVM's paravirtual clock */
+	bool no_tsc_leaf;          /* no TSC rate in CPUID 0x15/0x16/0x40000010 */
 };
 
 struct vm {
@@ -92,6 +98,8 @@ struct vm {
 	struct bus pio_bus, mmio_bus;
 	struct uart *uart;
 	struct fw_cfg *fw_cfg;
+	struct pit *pit;           /* 8254 + port 0x61: TSC calibration */
+	struct pm_timer *pm_timer; /* ACPI PM timer at ACPI_PM_TMR */
 
 	struct virq_table *virqs;
 	struct apic_bus *apic_bus;

@@ -25,7 +25,8 @@ fail() { echo "FAIL: linux-patch-check: $*"; exit 1; }
 gapply() { GIT_CEILING_DIRECTORIES=$LG_BUILD git apply "$@"; }
 
 "$here/mkpatch.sh" --check || fail "patch out of date"
-lg_need_pkgs linux-source-6.1 xz-utils patch git perl || fail "prerequisites missing (see above)"
+# The linux group of tools/deps/packages holds --full's kernel build tools too.
+lg_need_deps || fail "prerequisites missing (see above)"
 tarball=$(ls /usr/src/linux-source-6.1.tar.xz 2>/dev/null) || fail "no /usr/src/linux-source-6.1.tar.xz"
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 patches=("$here"/patches/0*.patch)
@@ -77,7 +78,6 @@ echo "$cp_out" | grep -E '^(ERROR|WARNING)' | sed 's/^/checkpatch: /'
 [ "$cp_err" = 0 ] || { echo "$cp_out"; fail "checkpatch.pl: $cp_err errors"; }
 
 if [ "$full" = 1 ]; then
-	lg_need_pkgs gcc make bc bison flex libelf-dev libssl-dev || fail "kernel build prerequisites missing"
 	ftree=$work/full
 	if [ ! -f "$ftree/.complete" ]; then
 		rm -rf "$ftree" && mkdir -p "$ftree"

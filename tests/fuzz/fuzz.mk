@@ -39,10 +39,10 @@ FUZZ_MAXLEN_fuzz_cli := 512
 
 fuzz-build: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 
+# deps-fuzz (top Makefile): clang and libFuzzer, from tools/deps/packages.
 define fuzz_target_rule
-$(FUZZ_DIR)/$(1): tests/fuzz/$(1).c $(FUZZ_HDRS) $(FUZZ_SRCS_$(1))
+$(FUZZ_DIR)/$(1): tests/fuzz/$(1).c $(FUZZ_HDRS) $(FUZZ_SRCS_$(1)) | deps-fuzz
 	@mkdir -p $$(@D)
-	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz: $(FUZZ_CC) not found (apt-get install clang)"; exit 1; }
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) $$< $(FUZZ_SRCS_$(1)) \
 		-o $$@ -pthread $(FUZZ_LIBS_$(1))
 endef
@@ -71,5 +71,5 @@ fuzz-smoke: fuzz-build
 	done
 
 # Regenerate tests/fuzz/corpus/ (needs python3; guest kernels optional).
-fuzz-seeds:
+fuzz-seeds: deps-fuzz
 	tests/fuzz/make-seeds.sh $(CURDIR)/guest-tests/build

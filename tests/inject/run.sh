@@ -18,6 +18,10 @@ fail=0
 # shellcheck source=../require-kvm.sh
 . "$(dirname "$0")/../require-kvm.sh"
 require_kvm "inject tests"
+for f in "$CALLFUNC" "$SMP"; do
+	[ -f "$f" ] || { echo "FAIL: no test kernel $f (make guest-tests)"; exit 1; }
+done
+[ -x "$BIN" ] || { echo "FAIL: no executable $BIN"; exit 1; }
 
 ok() { pass=$((pass + 1)); echo "PASS: $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }

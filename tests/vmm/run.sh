@@ -10,6 +10,12 @@ fail=0
 # shellcheck source=../require-kvm.sh
 . "$(dirname "$0")/../require-kvm.sh"
 require_kvm "VMM behaviour tests"
+# The test kernels first: a missing one is a build problem, not a case that
+# fails for another reason (or passes on its "cannot open" message).
+for k in triple_fault halt_forever debug_exit garbage_apic; do
+	[ -f "$K/$k.elf" ] || { echo "FAIL: no test kernel $K/$k.elf (make -C tests/vmm)"; exit 1; }
+done
+[ -x "$BIN" ] || { echo "FAIL: no executable $BIN"; exit 1; }
 
 check() { # NAME WANT_STATUS STDERR_PATTERN CMD...
 	local name=$1 want=$2 pat=$3 out status

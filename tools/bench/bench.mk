@@ -6,10 +6,14 @@ BENCH_PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 BENCH_BIN ?= $(or $(BUILD),build)/ipivirt
 BENCH_ARGS ?=
 
-bench: all guest-tests
+# The bench group of tools/deps/packages first (python3, matplotlib,
+# libvirt, QEMU), then the build: deps-bench is the top Makefile's.
+bench: deps-bench
+	@$(MAKE) --no-print-directory all guest-tests
 	$(BENCH_PYTHON) tools/bench/bench.py --ipivirt $(BENCH_BIN) $(BENCH_ARGS)
 
-bench-quick: all guest-tests
+bench-quick: deps-bench
+	@$(MAKE) --no-print-directory all guest-tests
 	BENCH_QUICK=1 $(BENCH_PYTHON) tools/bench/bench.py --ipivirt $(BENCH_BIN) $(BENCH_ARGS)
 
 .PHONY: bench bench-quick

@@ -8,7 +8,8 @@
 `make bench` runs it (BENCH_QUICK=1 or `make bench-quick`: ~2 minutes).
 Configurations: ipivirt x2APIC, xAPIC, XIVE (--irqchip xive), x2APIC with
 --ipi-yield off; QEMU + this host's KVM with kernel_irqchip=on and =split
-(-cpu host,+x2apic), QEMU TCG, and QEMU kernel_irqchip=off (deprecated,
+(-cpu MODEL,+x2apic, MODEL from tools/qemu-cpu.sh: the one this host's KVM
+accepts), QEMU TCG, and QEMU kernel_irqchip=off (deprecated,
 expected to hang: bounded by a short time-out and reported as such). QEMU
 runs through libvirt (transient `virsh create` domains; libvirtd is started
 when none runs) or, when libvirt cannot be used, qemu-system-x86_64
@@ -17,8 +18,9 @@ directly. Then the kick-strategy runs with the flight recorder
 
 Writes DIR (default build/bench): results.json, results.md, raw logs,
 latency_vs_cpus.{svg,png}, hist_pingpong.{svg,png}, kick_*.trace and their
-breakdowns. Python 3 standard library; plots need python3-matplotlib
-(installed with apt-get when running as root, else the command is printed).
+breakdowns. Python 3 standard library; plots need python3-matplotlib and
+the peers libvirt: the bench group of tools/deps/packages, installed by
+tools/ensure-deps.sh when running as root (else the command is printed).
 Numbers are never judged against limits: a run fails only when the guest's
 own checks fail (every IPI delivered exactly once) or it times out.
 """
@@ -39,6 +41,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 GT = os.path.join(ROOT, 'guest-tests', 'build')
 LIBVIRT_URI = 'qemu:///system'
 QEMU = 'qemu-system-x86_64'
+QEMU_CPU_SH = os.path.join(ROOT, 'tools', 'qemu-cpu.sh')
 
 
 def log(msg):
@@ -186,19 +189,26 @@ def virsh(*args, check=False, timeout=30):
                           capture_output=True, text=True, timeout=timeout, check=check)
 
 
-LIBVIRT_PACKAGES = ['libvirt-daemon-system', 'libvirt-clients']
+ENSURE_DEPS = os.path.join(ROOT, 'tools', 'ensure-deps.sh')
+_deps_ok = None
+
+
+def ensure_bench_deps():
+    """tools/ensure-deps.sh bench, once: as root it installs what is missing
+    of the bench group (libvirt, matplotlib, ...), else it prints the
+    apt-get line. `make bench` has run it already; this is for bench.py alone."""
+    global _deps_ok
+    if _deps_ok is None:
+        _deps_ok = subprocess.run([ENSURE_DEPS, 'bench']).returncode == 0
+    return _deps_ok
 
 
 def libvirt_usable():
-    if not shutil.which('virsh') and os.geteuid() == 0 and shutil.which('apt-get'):
-        # libvirt is how users run production VMs: the peers go through it.
-        log('bench: installing ' + ' '.join(LIBVIRT_PACKAGES))
-        subprocess.run(['apt-get', 'install', '-y', '--no-install-recommends'] +
-                       LIBVIRT_PACKAGES, stdout=subprocess.DEVNULL,
-                       env=dict(os.environ, DEBIAN_FRONTEND='noninteractive'))
     if not shutil.which('virsh'):
-        return False, ('virsh missing (as root: apt-get install -y %s)' %
-                       ' '.join(LIBVIRT_PACKAGES))
+        # libvirt is how users run production VMs: the peers go through it.
+        ensure_bench_deps()
+    if not shutil.which('virsh'):
+        return False, 'virsh missing (as root: %s bench)' % ENSURE_DEPS
     try:
         if virsh('version').returncode == 0:
             return True, 'libvirt already running'
@@ -222,7 +232,45 @@ def libvirt_usable():
     return False, 'libvirtd did not answer'
 
 
-def domain_xml(name, cfg, cpus, kernel, cmdline, console):
+def uses_kvm_cpu(cfg):
+    """QEMU + KVM configurations that run on the probed -cpu model (the
+    userspace-APIC one keeps its own, see domain_xml)."""
+    return cfg.get('accel') == 'kvm' and cfg.get('irqchip') != 'off'
+
+
+def qemu_kvm_cpu():
+    """(model, message): the -cpu model this host's KVM accepts, from
+    tools/qemu-cpu.sh (it probes once and caches), or (None, why)."""
+    r = subprocess.run([QEMU_CPU_SH, QEMU], capture_output=True, text=True)
+    msg = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ''
+    if r.returncode != 0 or not r.stdout.strip():
+        return None, msg or 'tools/qemu-cpu.sh exit %d' % r.returncode
+    return r.stdout.strip(), msg
+
+
+def libvirt_cpu_xml(model):
+    """libvirt's <cpu> for `-cpu MODEL,+x2apic`: host -> host-passthrough,
+    max -> maximum, a named model -> custom; +F/-F (F=on|off) -> require/
+    disable. ValueError for what has no libvirt form."""
+    name, *opts = model.split(',')
+    feats = {}
+    for o in opts + ['+x2apic']:  # later wins, as on QEMU's command line
+        if o[:1] in '+-':
+            feats[o[1:]] = 'require' if o[0] == '+' else 'disable'
+        elif o.endswith(('=on', '=off')):
+            f, v = o.rsplit('=', 1)
+            feats[f] = 'require' if v == 'on' else 'disable'
+        else:
+            raise ValueError("no libvirt <cpu> for -cpu %s ('%s')" % (model, o))
+    xml = ''.join("<feature policy='%s' name='%s'/>" % (p, f) for f, p in feats.items())
+    if name == 'host':
+        return "<cpu mode='host-passthrough'>%s</cpu>" % xml
+    if name == 'max':
+        return "<cpu mode='maximum'>%s</cpu>" % xml
+    return "<cpu mode='custom' match='exact' check='none'><model>%s</model>%s</cpu>" % (name, xml)
+
+
+def domain_xml(name, cfg, cpus, kernel, cmdline, console, kvm_cpu):
     kvm = cfg['accel'] == 'kvm'
     feats = '<acpi/>'
     if cfg.get('irqchip') == 'split':
@@ -237,7 +285,7 @@ def domain_xml(name, cfg, cpus, kernel, cmdline, console):
         # abort at once here (KVM_SET_MSRS of MSR 0x4b564d06 fails).
         cpu = "<cpu mode='custom' match='exact' check='none'><model>qemu64</model></cpu>"
     elif kvm:
-        cpu = "<cpu mode='host-passthrough'><feature policy='require' name='x2apic'/></cpu>"
+        cpu = libvirt_cpu_xml(kvm_cpu)
     else:
         cpu = ''
     args = ''.join("<qemu:arg value='%s'/>" % a for a in extra)
@@ -260,14 +308,24 @@ def domain_xml(name, cfg, cpus, kernel, cmdline, console):
 """ % ('kvm' if kvm else 'qemu', name, cpus, kernel, cmdline, feats, cpu, console, args)
 
 
-def run_libvirt(cfg, cpus, kernel, cmdline, timeout, watch, workdir, tag):
+def run_libvirt(cfg, cpus, kernel, cmdline, timeout, watch, workdir, tag, kvm_cpu):
     name = 'ipivirt-bench-%d-%s' % (os.getpid(), tag)
     console = os.path.join(workdir, name + '.console')
     xml = os.path.join(workdir, name + '.xml')
     with open(xml, 'w') as f:
-        f.write(domain_xml(name, cfg, cpus, kernel, cmdline, console))
+        f.write(domain_xml(name, cfg, cpus, kernel, cmdline, console, kvm_cpu))
     t0 = time.monotonic_ns()
-    r = virsh('create', xml)
+    try:
+        # The first create after libvirtd starts probes QEMU's capabilities
+        # (over 30 s here): give it time, and never let it end the bench.
+        r = virsh('create', xml, timeout=max(180, timeout))
+    except subprocess.TimeoutExpired:
+        try:
+            virsh('destroy', name)
+        except subprocess.TimeoutExpired:
+            pass
+        return dict(status=None, timed_out=True, wall_s=0,
+                    error='virsh create did not answer', launcher='libvirt')
     if r.returncode != 0:
         return dict(status=None, timed_out=False, wall_s=0, error=r.stderr.strip(),
                     launcher='libvirt')
@@ -298,8 +356,11 @@ def run_libvirt(cfg, cpus, kernel, cmdline, timeout, watch, workdir, tag):
                 cpu_last = c
         if pid and not os.path.exists('/proc/%d' % pid):
             break
-        if virsh('domstate', name).returncode != 0:
-            break
+        try:
+            if virsh('domstate', name).returncode != 0:
+                break
+        except subprocess.TimeoutExpired:
+            pass
         if time.monotonic() > deadline:
             timed_out = True
             virsh('destroy', name)
@@ -319,13 +380,19 @@ def run_libvirt(cfg, cpus, kernel, cmdline, timeout, watch, workdir, tag):
                 maxrss_kib=None)
 
 
-def qemu_cmd(cfg, cpus, kernel, cmdline):
+def qemu_cpu_arg(cfg, kvm_cpu):
+    """The -cpu a QEMU configuration runs with (None: QEMU's default)."""
+    if cfg.get('accel') != 'kvm':
+        return None
+    return 'qemu64' if cfg['irqchip'] == 'off' else kvm_cpu + ',+x2apic'
+
+
+def qemu_cmd(cfg, cpus, kernel, cmdline, kvm_cpu):
     cmd = [QEMU, '-display', 'none', '-serial', 'stdio', '-no-reboot', '-m', '256',
            '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-smp', str(cpus),
            '-kernel', kernel, '-append', cmdline]
     if cfg['accel'] == 'kvm':
-        cpu = 'qemu64' if cfg['irqchip'] == 'off' else 'host,+x2apic'
-        cmd += ['-accel', 'kvm', '-cpu', cpu,
+        cmd += ['-accel', 'kvm', '-cpu', qemu_cpu_arg(cfg, kvm_cpu),
                 '-machine', 'kernel_irqchip=%s' % cfg['irqchip']]
     else:
         cmd += ['-accel', 'tcg']
@@ -392,10 +459,10 @@ def one_run(ctx, cfg, mode, cpus, rounds, rep, extra_args='', trace=None, ipivir
         res['command'] = ' '.join(cmd)
     elif ctx['launcher'] == 'libvirt':
         res = run_libvirt(cfg, cpus, kernel_flat, cmdline, timeout, watch, ctx['work'],
-                          tag.replace('.', '_'))
+                          tag.replace('.', '_'), ctx['kvm_cpu'])
         res['command'] = 'virsh create (%s)' % cfg['name']
     else:
-        cmd = qemu_cmd(cfg, cpus, kernel_flat, cmdline)
+        cmd = qemu_cmd(cfg, cpus, kernel_flat, cmdline, ctx['kvm_cpu'])
         res = run_direct(cmd, timeout, watch)
         res['launcher'] = 'direct'
         res['command'] = ' '.join(cmd)
@@ -414,6 +481,8 @@ def one_run(ctx, cfg, mode, cpus, rounds, rep, extra_args='', trace=None, ipivir
              first_output_ms=round(watch.t_first / 1e6, 2) if watch.t_first else None,
              skipped=bool(re.search(r'^SKIP:', watch.text, re.M)) and not kv,
              samples=samples, **stats)
+    if cfg['kind'] == 'qemu':
+        r['qemu_cpu'] = qemu_cpu_arg(cfg, ctx['kvm_cpu'])
     for k in ('p50_cycles', 'p99_cycles', 'p50_ns', 'p99_ns', 'calls_per_s', 'tsc_khz',
               'single_p50_cycles', 'single_p99_cycles', 'bcast_over_single_pct'):
         if k in kv:
@@ -579,12 +648,7 @@ def have_matplotlib():
         return True
     except ImportError:
         pass
-    line = 'apt-get install -y python3-matplotlib'
-    if os.geteuid() == 0 and shutil.which('apt-get'):
-        log('bench: installing python3-matplotlib for the plots: ' + line)
-        subprocess.run(['apt-get', 'install', '-y', '--no-install-recommends',
-                        'python3-matplotlib'], stdout=subprocess.DEVNULL,
-                       env=dict(os.environ, DEBIAN_FRONTEND='noninteractive'))
+    if ensure_bench_deps():
         try:
             import importlib
             importlib.invalidate_caches()
@@ -592,7 +656,7 @@ def have_matplotlib():
             return True
         except ImportError:
             pass
-    log('bench: no plots: python3-matplotlib is missing; run as root: ' + line)
+    log('bench: no plots: python3-matplotlib is missing; as root: %s bench' % ENSURE_DEPS)
     return False
 
 
@@ -742,12 +806,24 @@ def main():
         else:
             launcher = 'direct'
     kvm_ok = os.access('/dev/kvm', os.R_OK | os.W_OK)
+    # The CPU model for QEMU + KVM: -cpu host aborts on some hosts' KVM.
+    kvm_cpu, kvm_cpu_why, kvm_cpu_xml = None, 'not probed (no QEMU + KVM run)', None
+    if have_qemu and kvm_ok and any(uses_kvm_cpu(c) for c in configs(a.quick)
+                                    if not a.only or a.only in c['name']):
+        kvm_cpu, kvm_cpu_why = qemu_kvm_cpu()
+        log('bench: ' + kvm_cpu_why)
+        if kvm_cpu and launcher == 'libvirt':
+            try:
+                kvm_cpu_xml = libvirt_cpu_xml(kvm_cpu)
+            except ValueError as e:
+                sys.exit('bench: %s (QEMU_KVM_CPU, or --launcher direct)' % e)
+            log('bench: libvirt ' + kvm_cpu_xml)
     # Run a private copy: a rebuild during the bench neither changes the
     # binary under test nor fails on 'text file busy'.
     binary = os.path.join(work, 'ipivirt')
     shutil.copy2(a.ipivirt, binary)
     ctx = dict(ipivirt=binary, out=a.out, plan=p, launcher=launcher,
-               work=work, samples=2000)
+               work=work, samples=2000, kvm_cpu=kvm_cpu)
     log('bench: %s mode; vCPUs %s; %d repeat(s); QEMU via %s (%s); output %s' % (
         'quick' if a.quick else 'full', p['cpus'], p['repeats'], launcher, why, a.out))
     t_start = time.time()
@@ -761,6 +837,9 @@ def main():
             continue
         if (cfg['kind'] == 'ipivirt' or cfg.get('accel') == 'kvm') and not kvm_ok:
             missing.append(cfg['name'] + ': /dev/kvm not usable')
+            continue
+        if uses_kvm_cpu(cfg) and not kvm_cpu:
+            missing.append(cfg['name'] + ': ' + kvm_cpu_why)
             continue
         for mode in cfg.get('modes', MODES):
             for cpus in cfg.get('cpus', p['cpus']):
@@ -789,8 +868,10 @@ def main():
     foot = [] if not kvm_ok else footprint_runs(ctx)
     made = plots(rows, results, a.out)
     md = ['# make bench results (%s)' % time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
-          '', 'Command: `%s`; QEMU via %s; host: %d CPUs; %.0f s total.' % (
-              ' '.join(sys.argv), launcher, os.cpu_count(), time.time() - t_start),
+          '', 'Command: `%s`; QEMU via %s; QEMU + KVM %s; host: %d CPUs; %.0f s total.' % (
+              ' '.join(sys.argv), launcher,
+              '`-cpu %s,+x2apic`' % kvm_cpu if kvm_cpu else 'CPU model: ' + kvm_cpu_why,
+              os.cpu_count(), time.time() - t_start),
           '', markdown(rows)]
     if missing:
         md += ['', 'Not run: ' + '; '.join(missing)]
@@ -814,6 +895,8 @@ def main():
         f.write('\n'.join(md) + '\n')
     with open(os.path.join(a.out, 'results.json'), 'w') as f:
         json.dump(dict(command=' '.join(sys.argv), launcher=launcher, quick=a.quick,
+                       qemu_kvm_cpu=dict(model=kvm_cpu, note=kvm_cpu_why, libvirt=kvm_cpu_xml,
+                                         cpu_arg=kvm_cpu and kvm_cpu + ',+x2apic'),
                        plan=p, summary=rows, runs=[dict(r, samples=len(r['samples']))
                                                    for r in results],
                        kick=kicks, footprint=foot, not_run=missing), f, indent=1)

@@ -18,8 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 fail() { echo "FAIL: build-kernel: $*" >&2; exit 1; }
 gapply() { GIT_CEILING_DIRECTORIES=$LG_BUILD git apply "$@"; }
 
-lg_need_pkgs linux-source-6.1 xz-utils git gcc make bc bison flex libelf-dev \
-	|| fail "prerequisites missing (see above)"
+lg_need_deps || fail "prerequisites missing (see above)"
 tarball=/usr/src/linux-source-6.1.tar.xz
 [ -f "$tarball" ] || fail "no $tarball"
 patches=("$LG_ROOT"/guest-tests/linux/patches/0*.patch)

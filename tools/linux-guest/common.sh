@@ -2,8 +2,9 @@
 # shellcheck disable=SC2034 # the variables set here are used by the scripts that source it
 # Shared helpers for the Linux guest tooling (sourced, not run).
 #
-# Everything comes from Debian packages: linux-headers-amd64 and
-# linux-image-amd64 for x86-64; for ppc64le the ppc64el packages are fetched
+# Everything comes from Debian packages (the linux group of
+# tools/deps/packages): linux-headers-amd64 and linux-image-amd64 for
+# x86-64; for ppc64le the ppc64el packages are fetched
 # with `apt-get download` and unpacked with `dpkg -x` under build/, so the
 # host's dpkg database is not touched by foreign kernels.
 
@@ -54,36 +55,16 @@ lg_report() {
 	return 1
 }
 
-lg_is_installed() {
-	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
-}
-
 lg_apt_update() {
 	# A mirror that is mid-sync makes update exit non-zero for one index;
 	# what it did fetch is still usable.
 	apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 || lg_log "apt-get update reported errors (continuing)"
 }
 
-# lg_need_pkgs PKG...: install what is missing as root, else print the line.
-lg_need_pkgs() {
-	local missing="" p
-	for p in "$@"; do
-		lg_is_installed "$p" || missing="$missing $p"
-	done
-	[ -z "$missing" ] && return 0
-	if [ "$(id -u)" -ne 0 ]; then
-		lg_log "missing Debian packages:$missing"
-		lg_log "run as root:  apt-get update && apt-get install -y --no-install-recommends$missing"
-		return 1
-	fi
-	lg_log "installing:$missing"
-	lg_apt_update
-	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-		--no-install-recommends $missing >&2 || {
-		lg_log "apt-get install failed; by hand: apt-get install -y --no-install-recommends$missing"
-		return 1
-	}
+# lg_need_deps: the linux group of tools/deps/packages (and the ppc64el
+# dpkg architecture): installed as root, else the apt-get line is printed.
+lg_need_deps() {
+	"$LG_ROOT/tools/ensure-deps.sh" linux >&2
 }
 
 # Newest Debian amd64 kernel flavour with both headers and an image: prints e.g. 6.1.0-56-amd64
@@ -100,8 +81,7 @@ lg_x86_kver() {
 }
 
 lg_x86_setup() {
-	lg_need_pkgs gcc make cpio gzip busybox-static linux-headers-amd64 linux-image-amd64 \
-		qemu-system-x86 || return 1
+	lg_need_deps || return 1
 	X86_KVER=$(lg_x86_kver) || {
 		lg_log "no /usr/src/linux-headers-*-amd64 with a matching /boot/vmlinuz-*"
 		return 1
@@ -114,17 +94,7 @@ lg_x86_setup() {
 # ppc64el kernel, headers and busybox, unpacked under $LG_BUILD/ppc64le/root.
 lg_ppc_setup() {
 	local dir=$LG_BUILD/ppc64le root dl img kver abi pver f
-	lg_need_pkgs gcc make cpio gzip gcc-powerpc64le-linux-gnu qemu-system-ppc || return 1
-	if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
-		if [ "$(id -u)" -ne 0 ]; then
-			lg_log "ppc64el is not a dpkg architecture here"
-			lg_log "run as root:  dpkg --add-architecture ppc64el && apt-get update"
-			return 1
-		fi
-		lg_log "adding dpkg architecture ppc64el"
-		dpkg --add-architecture ppc64el
-		lg_apt_update
-	fi
+	lg_need_deps || return 1
 	img=$(apt-cache depends linux-image-powerpc64le:ppc64el 2>/dev/null |
 		sed -n 's/.*Depends: \(linux-image-[^ :]*\).*/\1/p' | head -n 1)
 	if [ -z "$img" ]; then
@@ -158,7 +128,8 @@ lg_ppc_setup() {
 			dpkg -x "$f" "$root" || return 1
 		done
 		if [ ! -d "$root/usr/lib/linux-kbuild-6.1" ]; then
-			lg_need_pkgs linux-kbuild-6.1 || return 1
+			# linux-kbuild-6.1 is in the linux group: the installed one.
+			[ -d /usr/lib/linux-kbuild-6.1 ] || { lg_log "no /usr/lib/linux-kbuild-6.1"; return 1; }
 			mkdir -p "$root/usr/lib" && ln -s /usr/lib/linux-kbuild-6.1 "$root/usr/lib/"
 		fi
 		# The flavour Makefile includes the common tree by absolute path.

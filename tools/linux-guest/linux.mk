@@ -9,7 +9,9 @@
 #   make test-linux-qemu-x86     boot Debian's amd64 kernel under QEMU TCG
 #   make test-linux-ppc64        boot Debian's ppc64el kernel, pseries + XIVE
 #   make test-linux-ipivirt      boot Linux 6.1 on ipivirt (our userspace
-#                                APIC), --cpus 2 and 4: linux-source-6.1 with
+#                                APIC), --cpus 2 and 4, each with kvmclock,
+#                                no-kvmclock and --clock legacy (PIT
+#                                calibration): linux-source-6.1 with
 #                                the patch, ipistress built in (LINUX_IPIVIRT_GUEST
 #                                =debian: Debian's bzImage + initramfs instead)
 #   make linux-kernel            just build that kernel (build-kernel.sh)
@@ -23,6 +25,8 @@ LINUX_GUEST_ROOT := $(patsubst %/tools/linux-guest/,%,$(dir $(abspath $(lastword
 LINUX_GUEST_TOOLS := $(LINUX_GUEST_ROOT)/tools/linux-guest
 LINUX_QEMU_SMP ?= 2 4
 LINUX_IPIVIRT_SMP ?= 2 4
+# How each boot's Linux learns the TSC rate (run-ipivirt.sh --clocks).
+LINUX_IPIVIRT_CLOCKS ?= kvmclock no-kvmclock legacy
 LINUX_IPIVIRT_GUEST ?= builtin
 LINUX_PATCH_CHECK_ARGS ?=
 
@@ -43,6 +47,7 @@ test-linux-qemu-x86:
 
 test-linux-ipivirt: $(LINUX_GUEST_ROOT)/build/ipivirt
 	@$(LINUX_GUEST_TOOLS)/run-ipivirt.sh --smp "$(LINUX_IPIVIRT_SMP)" \
+		--clocks "$(LINUX_IPIVIRT_CLOCKS)" \
 		--guest $(LINUX_IPIVIRT_GUEST) --ipivirt $(LINUX_GUEST_ROOT)/build/ipivirt
 
 linux-kernel:

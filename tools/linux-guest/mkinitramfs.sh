@@ -18,7 +18,7 @@ shift 3
 for f in "$busybox" "$module"; do
 	[ -f "$f" ] || { echo "mkinitramfs: no such file: $f" >&2; exit 1; }
 done
-command -v cpio >/dev/null || { echo "mkinitramfs: needs cpio (apt-get install cpio)" >&2; exit 1; }
+command -v cpio >/dev/null || { echo "mkinitramfs: needs cpio (tools/ensure-deps.sh linux)" >&2; exit 1; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

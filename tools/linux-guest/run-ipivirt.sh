@@ -12,6 +12,15 @@
 #                        user space, which this host's KVM cannot run
 #                        (docs/linux-guest.md).
 #     --smp "2 4"        vCPU counts to run, one boot each (default: 2 4)
+#     --clocks "kvmclock no-kvmclock legacy"
+#                        how the guest learns the TSC rate, one boot per
+#                        vCPU count each (default: all three):
+#                        kvmclock     ipivirt's default CPUID (kvmclock and
+#                                     the TSC leaves); Linux picks kvmclock
+#                        no-kvmclock  the same, Linux told `no-kvmclock`: the
+#                                     TSC leaf on Intel, the PIT on AMD
+#                        legacy       ipivirt --clock legacy + no-kvmclock:
+#                                     calibration against the PIT on any vendor
 #     --param K=V        module parameter (repeatable), e.g. --param duration_ms=3000
 #     --timeout SECONDS  per boot (default 300 builtin, 900 debian: this host's
 #                        KVM emulates every guest instruction, see
@@ -41,6 +50,7 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
 smps="2 4"
+clocks="kvmclock no-kvmclock legacy"
 timeout_s=""
 build=1
 reruns=0
@@ -53,6 +63,7 @@ params="duration_ms=2000 ${IPISTRESS_PARAMS:-}"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) smps=$2; shift 2 ;;
+	--clocks) clocks=$2; shift 2 ;;
 	--param) params="$params $2"; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--reruns) reruns=$2; shift 2 ;;
@@ -62,7 +73,7 @@ while [ $# -gt 0 ]; do
 	--no-build) build=0; shift ;;
 	--init) init=$2; shift 2 ;;
 	--guest) guest=$2; shift 2 ;;
-	*) echo "usage: $0 [--guest builtin|debian] [--smp \"2 4\"] [--param K=V]... [--timeout S] [--reruns N] [--append STR] [--ipivirt PATH] [--mem SIZE] [--no-build] [--init auto|busybox|tiny]" >&2
+	*) echo "usage: $0 [--guest builtin|debian] [--smp \"2 4\"] [--clocks \"kvmclock no-kvmclock legacy\"] [--param K=V]... [--timeout S] [--reruns N] [--append STR] [--ipivirt PATH] [--mem SIZE] [--no-build] [--init auto|busybox|tiny]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -149,15 +160,30 @@ done
 # secs LOG PATTERN: host time of the first console line matching PATTERN.
 secs() { grep -a -m1 -E "$2" "$1" | awk '{ print $1 }'; }
 
+for c in $clocks; do
+	case "$c" in
+	kvmclock|no-kvmclock|legacy) ;;
+	*) fail "--clocks: '$c' is not kvmclock, no-kvmclock or legacy" ;;
+	esac
+done
+
 status=0
+for c in $clocks; do
 for n in $smps; do
-	log=$ODIR/ipivirt-$guest-smp$n.log
-	res=$ODIR/ipivirt-$guest-result-smp$n.txt
+	log=$ODIR/ipivirt-$guest-$c-smp$n.log
+	res=$ODIR/ipivirt-$guest-$c-result-smp$n.txt
 	rm -f "$res"
 	load=$(cut -d' ' -f1 /proc/loadavg)
+	clock_args=()
+	clock_append=""
+	case "$c" in
+	no-kvmclock) clock_append=" no-kvmclock" ;;
+	legacy) clock_args=(--clock legacy); clock_append=" no-kvmclock" ;;
+	esac
 	# shellcheck disable=SC2086
 	timeout --kill-after=10 "$timeout_s" "$ipivirt" run --cpus "$n" --mem "$mem" \
-		--kernel "$KERNEL" "${initrd_args[@]}" --append "$append" ${IPIVIRT_EXTRA:-} \
+		--kernel "$KERNEL" "${initrd_args[@]}" "${clock_args[@]}" \
+		--append "$append$clock_append" ${IPIVIRT_EXTRA:-} \
 		</dev/null 2>&1 | perl -MTime::HiRes=time -e \
 		'$| = 1; $t0 = time; while (<STDIN>) { printf "%9.3f %s", time - $t0, $_ }' >"$log"
 	vrc=${PIPESTATUS[0]}
@@ -173,13 +199,27 @@ for n in $smps; do
 	elif [ "$vrc" != 0 ]; then
 		why="ipivirt exit status $vrc (want 0: the guest's poweroff -f)"
 	fi
+	# How Linux learned the TSC rate: the point of the clock cases.
+	tsc=$(grep -a -m1 -oE 'tsc: Detected [0-9.]+ MHz processor' "$log")
+	how=$(grep -a -m1 -oE 'kvm-clock: Using msrs|tsc: Fast TSC calibration using PIT|tsc: Using PIT calibration value|tsc: PIT calibration matches [A-Z]*|tsc: using [A-Z]+ reference calibration|tsc: Detected [0-9.]+ MHz TSC' "$log" | sed 's/^tsc: //')
+	cs=$(grep -a -oE 'clocksource: Switched to clocksource [a-z0-9_-]+' "$log" | tail -n 1 | awk '{ print $NF }')
+	if [ -n "$why" ]; then
+		:
+	elif [ -z "$tsc" ] || grep -a -q 'Marking TSC unstable' "$log"; then
+		why="Linux did not learn the TSC rate"
+	elif [ "$c" = kvmclock ] && ! grep -a -q 'kvm-clock: Using msrs' "$log"; then
+		why="Linux did not take kvm-clock"
+	elif [ "$c" != kvmclock ] && grep -a -q 'kvm-clock: Using msrs' "$log"; then
+		why="Linux took kvm-clock although told no-kvmclock"
+	fi
 	[ -n "$line" ] && echo "$line" >"$res"
 	timing="boot: init at ${t_init:-?}s, result at ${t_res:-?}s, end at ${total:-?}s"
-	lg_report "linux-ipivirt ($KVER, --cpus $n)" "$why" "$line" \
-		"; $timing (host load $load)" "$log" || status=1
+	lg_report "linux-ipivirt ($KVER, --cpus $n, clock $c)" "$why" "$line" \
+		"; $timing; ${tsc:-no TSC rate} (${how:-CPUID leaf}), clocksource ${cs:-?} (host load $load)" "$log" || status=1
+done
 done
 if [ $status = 0 ]; then
-	echo "PASS: linux-ipivirt: all boots passed (--cpus $smps)"
+	echo "PASS: linux-ipivirt: all boots passed (--cpus $smps; clocks $clocks)"
 else
 	echo "FAIL: linux-ipivirt: see above"
 fi

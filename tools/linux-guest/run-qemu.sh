@@ -11,7 +11,9 @@
 #     --no-build         use the .ko already under build/linux-guest/<arch>/
 #     --accel tcg|kvm    x86_64 only (default tcg); kvm = QEMU with this host's
 #                        KVM and its in-kernel APIC, the peer ipivirt is
-#                        measured against (adds "noxsave clearcpuid=cx16")
+#                        measured against (adds "noxsave clearcpuid=cx16";
+#                        -cpu MODEL,+x2apic with the MODEL tools/qemu-cpu.sh
+#                        finds this host's KVM accepts)
 #
 # Environment: IPISTRESS_PARAMS (extra K=V ..., before --param ones),
 # QEMU_EXTRA (extra QEMU arguments), LG_BUILD (output dir).
@@ -53,12 +55,19 @@ lg_arch_setup "$arch" || fail "prerequisites missing (see above)"
 case "$arch" in
 x86_64 | x86 | amd64)
 	arch=x86_64
+	qemu=(qemu-system-x86_64 -accel "$accel" -m 512)
 	case "$accel" in
 	tcg) ;;
-	kvm) extra_append="$extra_append noxsave clearcpuid=cx16" ;;
+	kvm)
+		extra_append="$extra_append noxsave clearcpuid=cx16"
+		# x2APIC like ipivirt's Linux guests, on a model this KVM takes.
+		# shellcheck source=../qemu-cpu.sh
+		. "$LG_ROOT/tools/qemu-cpu.sh"
+		cpu=$(qemu_cpu) || fail "no QEMU -cpu model for this host's KVM (see above)"
+		qemu+=(-cpu "$cpu,+x2apic")
+		;;
 	*) fail "--accel: '$accel' is not tcg or kvm" ;;
 	esac
-	qemu=(qemu-system-x86_64 -accel "$accel" -m 512)
 	console=ttyS0
 	;;
 *)

@@ -19,13 +19,12 @@
 #
 # On demand only (not part of `make test`): each boot takes 10-40 s of TCG.
 #
-# Installs nothing. It needs, and names if missing:
-#   qemu-system-ppc (Debian package)            apt-get install qemu-system-ppc
-#   python3, cpio, gzip
-#   the ppc64el packages linux-image-powerpc64le and busybox-static: not
-#   installed, but fetched with `apt-get download` and unpacked with
-#   `dpkg -x` into build/xive-trace/root (needs the ppc64el architecture
-#   known to apt: dpkg --add-architecture ppc64el && apt-get update).
+# Installs nothing. It needs, and names if missing (tools/ensure-deps.sh
+# --check trace), the trace group of tools/deps/packages: qemu-system-ppc,
+# python3, cpio, gzip and the ppc64el dpkg architecture, for the ppc64el
+# packages linux-image-powerpc64le and busybox-static: not installed, but
+# fetched with `apt-get download` and unpacked with `dpkg -x` into
+# build/xive-trace/root.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -47,26 +46,12 @@ VARIANTS=${*:-boot2 ipi2 ipi4 lsi2}
 die() { echo "capture: $*" >&2; exit 1; }
 
 # --- what is needed --------------------------------------------------------
-missing=""
-for p in qemu-system-ppc cpio gzip python3; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-		missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	echo "capture: missing Debian packages:$missing" >&2
-	echo "  as root: apt-get update && apt-get install -y$missing" >&2
-	exit 1
-fi
+"$ROOT/tools/ensure-deps.sh" --check trace || exit 1
 command -v "$QEMU" >/dev/null || die "$QEMU not found (package qemu-system-ppc)"
 
 mkdir -p "$CACHE/debs" "$CACHE/raw"
 kernel=$(ls "$CACHE"/root/boot/vmlinux-* 2>/dev/null | head -n1 || true)
 if [ -z "$kernel" ] || [ ! -x "$CACHE/root/bin/busybox" ]; then
-	if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
-		echo "capture: apt does not know the ppc64el architecture; as root:" >&2
-		echo "  dpkg --add-architecture ppc64el && apt-get update" >&2
-		exit 1
-	fi
 	# linux-image-powerpc64le is a metapackage: download what it points to.
 	kpkg=$(apt-cache depends linux-image-powerpc64le:ppc64el 2>/dev/null |
 		sed -n 's/.*Depends: \(linux-image-[0-9][^:]*\).*/\1/p' | head -n1)

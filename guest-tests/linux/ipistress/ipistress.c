@@ -180,6 +180,7 @@ struct ips_pcpu {
 	u64 cbs[IPS_NR_PRIMS];
 	u64 ctx_hardirq;
 	u64 ctx_idle;
+	u64 ctx_stopper;
 	u64 ctx_inline;
 	u64 badctx;
 	u64 wrongcpu;
@@ -326,6 +327,9 @@ static void ips_handle(unsigned long token)
 		this_cpu_inc(ips_stats->ctx_hardirq);
 	else if (is_idle_task(current))
 		this_cpu_inc(ips_stats->ctx_idle);
+	else if (is_percpu_thread())
+		/* migration_cpu_stop() flushes the queue before it moves a task */
+		this_cpu_inc(ips_stats->ctx_stopper);
 	else
 		this_cpu_inc(ips_stats->badctx);
 
@@ -765,11 +769,12 @@ static void ips_report(u64 elapsed_ns)
 	       !missing && ncbs == expected;
 
 	len = scnprintf(ips_result, sizeof(ips_result),
-			"result pass=%d cpus=%u workers=%u ms=%llu calls=%llu calls_per_s=%llu cbs=%llu expected=%llu lost=%llu dup=%llu wrongcpu=%llu badctx=%llu early=%llu err=%llu busy=%llu hardirq=%llu idle=%llu inline=%llu",
+			"result pass=%d cpus=%u workers=%u ms=%llu calls=%llu calls_per_s=%llu cbs=%llu expected=%llu lost=%llu dup=%llu wrongcpu=%llu badctx=%llu early=%llu err=%llu busy=%llu hardirq=%llu idle=%llu stopper=%llu inline=%llu",
 			pass, ips_nr_cpus, ips_nr_workers, div_u64(elapsed_ns, NSEC_PER_MSEC),
 			total, rate, ncbs, expected, lost, dup, wrongcpu, badctx, early, err, busy,
 			ips_sum_field(offsetof(struct ips_pcpu, ctx_hardirq)),
 			ips_sum_field(offsetof(struct ips_pcpu, ctx_idle)),
+			ips_sum_field(offsetof(struct ips_pcpu, ctx_stopper)),
 			ips_sum_field(offsetof(struct ips_pcpu, ctx_inline)));
 	if (h && all) {
 		for (p = 0; p < IPS_NR_PRIMS; p++) {

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pit.h - the Intel 8254 programmable interval timer (PIT) of a PC, with
+ * the system control port B (0x61) that gates and reads its channel 2.
+ *
+ * Why a guest needs it: Linux on AMD never reads CPUID 0x15; it learns the
+ * TSC rate by counting TSC cycles while channel 2 counts down
+ * (quick_pit_calibrate(), pit_calibrate_tsc()). Pure model: no KVM, no
+ * globals, time from the now_ns() hook, a lock inside (vCPUs share it).
+ */
+#ifndef IPIVIRT_PIT_H
+#define IPIVIRT_PIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bus.h"
+
+#define PIT_HZ 1193182u       /* 14.31818 MHz / 12 */
+#define PIT_PORT_BASE 0x40    /* counters 0-2 at 0x40-0x42, command at 0x43 */
+#define PIT_NR_PORTS 4
+#define PIT_PORT_CONTROL_B 0x61 /* NMI status and control / port B */
+#define PIT_NR_CHANNELS 3
+
+/* Port 0x61 bits. */
+#define PIT_PORTB_GATE2 0x01   /* channel 2 GATE input */
+#define PIT_PORTB_SPEAKER 0x02 /* speaker data enable (stored only) */
+#define PIT_PORTB_WRITABLE 0x0f /* + parity / IOCHK NMI disables (stored) */
+#define PIT_PORTB_REFRESH 0x10 /* toggles on every read */
+#define PIT_PORTB_OUT2 0x20    /* channel 2 OUT, read-only */
+
+/**
+ * struct pit_ops - what the PIT needs from its VMM.
+ * @now_ns: a monotonic clock in nanoseconds (any epoch); required.
+ * @raise_irq: optional: channel 0's OUT line (IRQ0 on a PC) changed to
+ *	@level. Called with the PIT's lock held, so it must not call back
+ *	into the PIT. It is called when an access or pit__poll() observes a
+ *	change: a VMM with an interrupt controller to take IRQ0 arms a timer
+ *	for pit__next_event_ns() and calls pit__poll() when it fires.
+ *	ipivirt has no IOAPIC yet and passes NULL.
+ * @opaque: passed to both.
+ */
+struct pit_ops {
+	uint64_t (*now_ns)(void *opaque);
+	void (*raise_irq)(void *opaque, bool level);
+	void *opaque;
+};
+
+struct pit;
+
+/**
+ * pit__create() - a PIT in its power-on state: every channel in mode 3
+ * (square wave), LSB-then-MSB access, count 0 (65536); channels 0 and 1
+ * run (their GATE is tied high), channel 2 waits for port 0x61 bit 0.
+ * Time starts now (@ops->now_ns()).
+ * Return: the PIT, or NULL when out of memory or @ops has no now_ns.
+ */
+struct pit *pit__create(const struct pit_ops *ops);
+void pit__destroy(struct pit *pit);
+
+/**
+ * pit__register() - claim ports 0x40-0x43 and 0x61 on @pio. Wider
+ * accesses are split into byte accesses at consecutive ports, as an ISA
+ * bus does.
+ * Return: 0 or a negative errno from bus__register().
+ */
+int pit__register(struct pit *pit, struct bus *pio);
+
+/**
+ * pit__read() / pit__write() - one byte access at I/O port @port (0x40-0x43
+ * or 0x61; anything else reads 0xff and ignores writes). Every value at
+ * every port is accepted: garbage changes state the way it would on the
+ * chip, never crashes or blocks.
+ */
+uint8_t pit__read(struct pit *pit, uint16_t port);
+void pit__write(struct pit *pit, uint16_t port, uint8_t value);
+
+/**
+ * pit__out() - channel @ch's OUT line now (false for a bad @ch).
+ */
+bool pit__out(struct pit *pit, unsigned ch);
+
+/**
+ * pit__poll() - bring channel 0's OUT up to date, calling raise_irq on a
+ * change.
+ */
+void pit__poll(struct pit *pit);
+
+/**
+ * pit__next_event_ns() - when (on the now_ns() clock) channel 0's OUT
+ * next rises, the edge that raises IRQ0.
+ * Return: that time, or UINT64_MAX when no rise is coming (stopped,
+ * waiting for a count or a gate, or already high for good).
+ */
+uint64_t pit__next_event_ns(struct pit *pit);
+
+#endif
