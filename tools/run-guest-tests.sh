@@ -100,10 +100,8 @@ ipivirt)
 	REQUIRE="IPIs via XIVE" run_case "callfunc 4cpu xive" 500 "$BIN" run --cpus 4 --irqchip xive --stats --kernel "$GT/callfunc.elf"
 	# TSC rate sources, the PIT and the PM timer (clock.c); with CPUID
 	# silent about time (--clock legacy) the guest calibrates on the PIT.
-	run_case "clock 2cpu" 120 "$BIN" run --cpus 2 --kernel "$GT/clock.elf" --append "need=pit,pmtimer"
-	if "$BIN" --help 2>&1 | grep -q -- '--clock'; then
-		REQUIRE="tsc_init chose source=pit" run_case "clock 2cpu multiboot legacy" 120 "$BIN" run --cpus 2 --clock legacy --kernel "$GT/clock.flat" --append "need=pit,pmtimer"
-	fi
+	run_case "clock 2cpu" 120 "$BIN" run --cpus 2 --kernel "$GT/clock.elf" --append "need=pit,pmtimer,kvmclock"
+	REQUIRE="tsc_init chose source=pit" run_case "clock 2cpu multiboot legacy" 120 "$BIN" run --cpus 2 --clock legacy --kernel "$GT/clock.flat" --append "need=pit,pmtimer"
 	finish ipivirt
 	;;
 sanitized)
