@@ -11,7 +11,9 @@
  * behaviour a known platform lacks into XFAIL: "esr" (ESR illegal-vector
  * bits: QEMU TCG and KVM), "lvtmask" (LVTs masked by SVR software disable:
  * QEMU TCG), "isr" (ISR/PPR tracking of nested interrupts: this host's
- * KVM). Never set by the test itself. Timer tests take a few ms each.
+ * KVM), "apicbase" (IA32_APIC_BASE reserved address bits, re-enabling
+ * after a disable, the xAPIC ID reset by it: QEMU TCG). Never set by the
+ * test itself. Timer tests take a few ms each.
  */
 #include "libtest.h"
 
@@ -24,7 +26,7 @@
 #define GP_VECTOR 13
 #define TIMEOUT_US 1000000ull
 
-static bool xfail_esr, xfail_lvtmask, xfail_isr;
+static bool xfail_esr, xfail_lvtmask, xfail_isr, xfail_apicbase;
 
 static unsigned count[256];
 static u64 last_tsc;
@@ -456,6 +458,78 @@ static void test_x2apic_only(void)
 	       apic_id(), (unsigned long long)back);
 }
 
+/*
+ * CR8 and the TPR are one register (SDM 10.8.6.1): CR8 = TPR[7:4], a CR8
+ * write clears TPR[3:0], and a CR8 raise masks interrupts like a TPR write.
+ * After lowering CR8 the held vector is delivered; a userspace APIC sees
+ * the new CR8 at the guest's next exit at the latest (the wait polls the
+ * IRR, an exit, so the check does not depend on when that comes).
+ */
+static void test_cr8(void)
+{
+	bool held, got;
+	u32 tpr;
+	u64 cr8;
+
+	cli();
+	apic_write(APIC_TPR, 0);
+	write_cr8(3);
+	tpr = apic_read(APIC_TPR);
+	report(tpr == 0x30, "mov to CR8 3: TPR reads %#x (0x30)", tpr);
+	apic_write(APIC_TPR, 0x5a);
+	cr8 = read_cr8();
+	report(cr8 == 5, "TPR 0x5a: CR8 reads %llu (5)", (unsigned long long)cr8);
+	apic_write(APIC_TPR, 0);
+	count[VEC_SELF] = 0;
+	write_cr8(6);                          /* class 6 > VEC_SELF's class 5 */
+	apic_self_ipi(VEC_SELF);
+	held = !irq_wait(count[VEC_SELF], 2000) && apic_irr(VEC_SELF);
+	report(held, "CR8 6 holds vector %#x in IRR", VEC_SELF);
+	write_cr8(4);
+	got = irq_wait((apic_irr(VEC_SELF), count[VEC_SELF] == 1), TIMEOUT_US);
+	report(got, "CR8 4: vector %#x delivered", VEC_SELF);
+	write_cr8(0);
+}
+
+/*
+ * IA32_APIC_BASE: an address bit at MAXPHYADDR #GPs; CPUID.1:EDX.APIC
+ * follows the global enable; disable + enable resets the xAPIC ID to the
+ * initial one. Ends in the mode it started in, registers set up again.
+ */
+static void test_apic_base(void)
+{
+	u64 base = rdmsr(MSR_IA32_APIC_BASE), now;
+	bool x2 = base & APIC_BASE_EXTD;
+	u32 maxphy = cpuid(0x80000000).a >= 0x80000008 ? cpuid(0x80000008).a & 0xff : 36;
+	u32 initial_id = apic_id(), id;
+	int fault;
+
+	cli();
+	fault = wrmsr_safe(MSR_IA32_APIC_BASE, base | 1ull << maxphy);
+	now = rdmsr(MSR_IA32_APIC_BASE);
+	report_xfail(xfail_apicbase, fault == GP_VECTOR && now == base,
+		     "IA32_APIC_BASE bit %u (MAXPHYADDR): #GP (vector %d), value kept", maxphy, fault);
+	if (now != base)                       /* TCG took it: undo */
+		wrmsr(MSR_IA32_APIC_BASE, base);
+
+	if (!x2) {                             /* the xAPIC ID is writable */
+		apic_write(APIC_ID, (initial_id ^ 0x20) << 24);
+		id = apic_read(APIC_ID) >> 24;
+		report(id == (initial_id ^ 0x20), "xAPIC ID written: %#x", id);
+	}
+	wrmsr(MSR_IA32_APIC_BASE, base & ~(APIC_BASE_ENABLE | APIC_BASE_EXTD));
+	report(!(cpuid(1).d & (1u << 9)), "APIC disabled: CPUID.1:EDX.APIC (bit 9) clear");
+	wrmsr(MSR_IA32_APIC_BASE, (base & ~APIC_BASE_EXTD) | APIC_BASE_ENABLE);
+	report_xfail(xfail_apicbase, cpuid(1).d & (1u << 9), "APIC enabled again: CPUID.1:EDX.APIC set");
+	this_cpu()->apic = &xapic_ops;
+	id = apic_read(APIC_ID) >> 24;
+	report_xfail(xfail_apicbase, id == (initial_id & 0xff),
+		     "after disable + enable the xAPIC ID is the initial %#x (%#x)", initial_id & 0xff, id);
+	if (id != (initial_id & 0xff))
+		apic_write(APIC_ID, initial_id << 24);
+	apic_set_mode(x2);
+}
+
 /* Each test starts with interrupts on (and may turn them off itself). */
 static void (*const suite[])(void) = {
 	test_id_version, test_tpr_ppr, test_self_ipi, test_tpr_masking, test_isr_nesting,
@@ -473,6 +547,10 @@ static void run_suite(void)
 	if (apic_x2apic_mode())
 		test_x2apic_only();
 	sti();
+	test_cr8();
+	sti();
+	test_apic_base();
+	sti();
 	report_prefix_pop();
 }
 
@@ -483,6 +561,7 @@ int main(int argc, char **argv)
 	xfail_esr = arg_list_has("xfail", "esr");
 	xfail_lvtmask = arg_list_has("xfail", "lvtmask");
 	xfail_isr = arg_list_has("xfail", "isr");
+	xfail_apicbase = arg_list_has("xfail", "apicbase");
 	handle_irq(VEC_SELF, counting_irq);
 	report_prefix_push("apic");
 	if (apic_set_mode(false) == 0)

@@ -8,8 +8,14 @@
 
 #include "apic_regs.h"
 
-/* IA32_APIC_BASE bits that must be zero: 0-7, 9, and above MAXPHYADDR. */
-#define APIC_BASE_RESERVED 0xfff00000000002ffull
+/* IA32_APIC_BASE bits that must be zero below bit 12: 0-7 and 9. */
+#define APIC_BASE_RESERVED_LOW 0x2ffull
+
+/* ... and every address bit at or above MAXPHYADDR. */
+static uint64_t apic_base_reserved(const struct apic *a)
+{
+	return APIC_BASE_RESERVED_LOW | ~((1ull << a->cfg.phys_addr_bits) - 1);
+}
 
 #define X2_READ 1u
 #define X2_WRITE 2u
@@ -98,7 +104,7 @@ static int write_apic_base(struct apic *a, uint64_t value)
 {
 	enum apic_mode from = mode_of(a->base_msr), to = mode_of(value);
 
-	if (value & APIC_BASE_RESERVED)
+	if (value & apic_base_reserved(a))
 		return -EINVAL;
 	if ((value & APIC_BASE_EXTD) && !a->cfg.x2apic_supported)
 		return -EINVAL;
@@ -117,8 +123,9 @@ static int write_apic_base(struct apic *a, uint64_t value)
 		apic_reset_regs(a);
 		break;
 	case MODE_XAPIC:
-		/* From disabled: the 8-bit legacy ID of what was kept. */
-		a->id &= 0xffu;
+		/* From disabled: a reset APIC, its ID the initial one again
+		 * (as KVM does; a changed xAPIC ID does not survive). */
+		a->id = a->cfg.apic_id & 0xffu;
 		apic_reset_regs(a);
 		break;
 	case MODE_X2APIC:

@@ -60,6 +60,13 @@ struct apic *apic_create(const struct apic_config *cfg,
 	/* A newer, larger config is fine: take the fields we know. */
 	memcpy(&c, cfg, cfg->size < sizeof(c) ? cfg->size : sizeof(c));
 	c.size = sizeof(c);
+	if (!c.phys_addr_bits)
+		c.phys_addr_bits = APIC_MAX_PHYS_ADDR_BITS;
+	if (c.phys_addr_bits < 32 ||
+	    c.phys_addr_bits > APIC_MAX_PHYS_ADDR_BITS) {
+		errno = EINVAL;
+		return NULL;
+	}
 	if (c.cpu >= IPIVIRT_MAX_CPUS || !c.bus_khz || c.bus_khz > APIC_MAX_KHZ ||
 	    !c.tsc_khz || c.tsc_khz > APIC_MAX_KHZ || !ops->now_ns ||
 	    !ops->guest_tsc || !ops->kick || !ops->timer_arm || !ops->send_ipi) {
@@ -447,6 +454,32 @@ bool apic_mmio_claims(const struct apic *apic, uint64_t gpa)
 
 	return apic_mode_xapic(apic) && gpa >= base &&
 	       gpa - base < APIC_MMIO_SIZE;
+}
+
+/**
+ * apic_get_cr8() - TPR[7:4], what the guest reads from CR8 (owner thread).
+ * @apic: the APIC.
+ */
+uint8_t apic_get_cr8(const struct apic *apic)
+{
+	return (uint8_t)(apic->tpr >> 4);
+}
+
+/**
+ * apic_set_cr8() - the guest wrote @cr8 to CR8 (owner thread).
+ * @apic: the APIC.
+ * @cr8:  the new CR8; bits 3:0 become TPR[7:4], TPR[3:0] is cleared.
+ *
+ * A no-op when TPR[7:4] already equals @cr8, so that the sub-class a TPR
+ * write set survives the VMM's sync after every exit.
+ */
+void apic_set_cr8(struct apic *apic, uint8_t cr8)
+{
+	cr8 &= 0xf;
+	if (apic_get_cr8(apic) == cr8)
+		return;
+	apic->tpr = (uint32_t)cr8 << 4;
+	apic_publish_prio(apic);
 }
 
 /**

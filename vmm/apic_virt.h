@@ -55,6 +55,7 @@
 #define APIC_BASE_BSP (1ull << 8)
 #define APIC_BASE_EXTD (1ull << 10)
 #define APIC_BASE_ENABLE (1ull << 11)
+#define APIC_MAX_PHYS_ADDR_BITS 52u
 
 /* xAPIC register offsets (x2APIC MSR = 0x800 + offset / 16). */
 #define APIC_REG_ID 0x020
@@ -161,6 +162,9 @@ struct apic_ops {
  * @x2apic_supported: whether the guest may set IA32_APIC_BASE.EXTD.
  * @tsc_khz:    guest TSC frequency, to turn TSC deadlines into time.
  * @bus_khz:    the APIC timer input clock before the divider (e.g. 1000000).
+ * @phys_addr_bits: MAXPHYADDR (CPUID 0x80000008 EAX[7:0]): IA32_APIC_BASE
+ *              bits at or above it are reserved (#GP). 0: 52, the
+ *              architectural maximum. (Added after v1: optional.)
  *
  * apic_create() wants @cpu < IPIVIRT_MAX_CPUS, @tsc_khz and @bus_khz in
  * 1..10^9 and every struct apic_ops callback set; it returns NULL with
@@ -174,6 +178,7 @@ struct apic_config {
 	bool x2apic_supported;
 	uint64_t tsc_khz;
 	uint64_t bus_khz;
+	unsigned phys_addr_bits;
 };
 
 struct apic;
@@ -199,6 +204,14 @@ void apic_mmio_write(struct apic *apic, uint64_t offset, const void *data,
 /* True when physical address @gpa falls in this APIC's enabled xAPIC page. */
 bool apic_mmio_claims(const struct apic *apic, uint64_t gpa);
 uint64_t apic_base_msr(const struct apic *apic);
+/*
+ * CR8 is TPR[7:4] (SDM 10.8.6.1). With the APIC outside KVM, KVM keeps CR8
+ * itself: the VMM hands the model what the guest wrote to CR8
+ * (apic_set_cr8(): TPR[3:0] cleared, as a CR8 write does) and gives KVM the
+ * model's TPR[7:4] before it runs the guest again (apic_get_cr8()).
+ */
+uint8_t apic_get_cr8(const struct apic *apic);
+void apic_set_cr8(struct apic *apic, uint8_t cr8);
 bool apic_x2apic_enabled(const struct apic *apic);
 
 /*

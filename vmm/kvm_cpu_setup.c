@@ -16,7 +16,7 @@
 #define MAX_CPUID_ENTRIES 256
 
 int kvm_cpu__setup_cpuid(struct vm *vm, int vcpu_fd, unsigned apic_id,
-			 bool x2apic)
+			 bool x2apic, unsigned *phys_addr_bits)
 {
 	const struct kvm_cpuid_shape shape = {
 		.apic_id = apic_id,
@@ -40,9 +40,26 @@ int kvm_cpu__setup_cpuid(struct vm *vm, int vcpu_fd, unsigned apic_id,
 	ret = kvm_cpuid__shape(c, MAX_CPUID_ENTRIES, &shape);
 	if (!ret && ioctl(vcpu_fd, KVM_SET_CPUID2, c) < 0)
 		ret = -errno;
+	*phys_addr_bits = kvm_cpuid__phys_addr_bits(c);
 out:
 	free(c);
 	return ret;
+}
+
+int kvm_cpu__set_apic_base(int vcpu_fd, uint64_t value)
+{
+	struct {
+		struct kvm_msrs head;
+		struct kvm_msr_entry entry;
+	} msrs = {
+		.head.nmsrs = 1,
+		.entry = { .index = 0x1b, .data = value }, /* IA32_APIC_BASE */
+	};
+	int n = ioctl(vcpu_fd, KVM_SET_MSRS, &msrs);
+
+	if (n < 0)
+		return -errno;
+	return n == 1 ? 0 : -EINVAL;
 }
 
 static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,

@@ -12,8 +12,11 @@
 
 #include "vm.h"
 
+/* Set vCPU @apic_id's CPUID; *@phys_addr_bits gets the MAXPHYADDR it says. */
 int kvm_cpu__setup_cpuid(struct vm *vm, int vcpu_fd, unsigned apic_id,
-			 bool x2apic);
+			 bool x2apic, unsigned *phys_addr_bits);
+/* Tell KVM the guest's IA32_APIC_BASE: it derives CPUID.1:EDX.APIC from it. */
+int kvm_cpu__set_apic_base(int vcpu_fd, uint64_t value);
 int kvm_cpu__enter_64bit(int vcpu_fd, uint64_t entry, uint64_t boot_info);
 int kvm_cpu__enter_multiboot(int vcpu_fd, uint64_t entry, uint64_t boot_info);
 /* After kvm_cpu__enter_64bit(): the Linux 64-bit boot protocol's RSI. */

@@ -65,6 +65,13 @@ static struct kvm_cpuid_entry2 *add_leaf(struct kvm_cpuid2 *c, unsigned max,
 	return e;
 }
 
+unsigned kvm_cpuid__phys_addr_bits(struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *e = kvm_cpuid__find(c, 0x80000008u, 0);
+
+	return e && (e->eax & 0xff) ? e->eax & 0xff : 36;
+}
+
 enum cpu_vendor kvm_cpuid__vendor(const struct kvm_cpuid2 *c)
 {
 	char v[12];

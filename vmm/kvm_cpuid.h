@@ -51,6 +51,12 @@ enum cpu_vendor kvm_cpuid__vendor(const struct kvm_cpuid2 *c);
 int kvm_cpuid__shape(struct kvm_cpuid2 *c, unsigned max,
 		     const struct kvm_cpuid_shape *s);
 
+/*
+ * kvm_cpuid__phys_addr_bits() - MAXPHYADDR as @c tells it: CPUID
+ * 0x80000008 EAX[7:0], else 36 (SDM: when the leaf is absent).
+ */
+unsigned kvm_cpuid__phys_addr_bits(struct kvm_cpuid2 *c);
+
 /* kvm_cpuid__find() - entry (@fn, @index) of @c, or NULL. */
 struct kvm_cpuid_entry2 *kvm_cpuid__find(struct kvm_cpuid2 *c, uint32_t fn,
 					 uint32_t index);

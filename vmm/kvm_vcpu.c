@@ -208,7 +208,8 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 	}
 	cfg.tsc_khz = vm->tsc_khz;
 	ret = kvm_cpu__setup_cpuid(vm, v->fd, id,
-				   vm->cfg.apic_mode == VM_APIC_X2APIC);
+				   vm->cfg.apic_mode == VM_APIC_X2APIC,
+				   &cfg.phys_addr_bits);
 	if (ret)
 		goto out_timer;
 	ops.opaque = vm;
@@ -305,6 +306,9 @@ static void handle_msr(struct vcpu *v, bool write)
 		else if (run->msr.index == 0x80b)
 			fr_stage(v->vm->fr, FR_EOI, v->id);
 		err = apic_msr_write(v->apic, run->msr.index, run->msr.data);
+		if (!err && run->msr.index == MSR_IA32_APIC_BASE)
+			(void)kvm_cpu__set_apic_base(v->fd,
+						     apic_base_msr(v->apic));
 	} else {
 		uint64_t value = 0;
 		err = apic_msr_read(v->apic, run->msr.index, &value);
@@ -470,6 +474,7 @@ static void handle_exit(struct vcpu *v)
 		break;
 	case KVM_EXIT_IRQ_WINDOW_OPEN:
 	case KVM_EXIT_INTR:
+	case KVM_EXIT_SET_TPR: /* CR8 lowered: synced, injection re-checked */
 		break;
 	case KVM_EXIT_SHUTDOWN:
 		crash(v, "triple fault (KVM_EXIT_SHUTDOWN)");
@@ -540,11 +545,14 @@ static void *vcpu_thread(void *arg)
 		inject(v);
 		fr_first_run(v->vm->fr, v->id);
 
+		/* KVM loads CR8 from here on entry, reports it on exit. */
+		v->run->cr8 = apic_get_cr8(v->apic);
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			int err = errno;
 			__atomic_store_n(&v->run->immediate_exit, 0,
 					 __ATOMIC_RELAXED);
 			atomic_store(&v->mode, VCPU_OUTSIDE);
+			apic_set_cr8(v->apic, (uint8_t)v->run->cr8);
 			if (err == EINTR || err == EAGAIN) {
 				fr_stage(v->vm->fr, FR_WAKE_EXIT, v->id);
 				v->stats.exits++;
@@ -556,6 +564,8 @@ static void *vcpu_thread(void *arg)
 		}
 		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELAXED);
 		atomic_store(&v->mode, VCPU_OUTSIDE);
+		/* A mov to CR8 since the last exit is the guest's new TPR. */
+		apic_set_cr8(v->apic, (uint8_t)v->run->cr8);
 		handle_exit(v);
 		/*
 		 * A sender usually spins until its target answers; with more

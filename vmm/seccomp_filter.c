@@ -66,7 +66,7 @@ static const int sanitizer_calls[] = {
 
 /* The KVM requests vCPU threads make on their own fd. */
 static const unsigned long vcpu_ioctls[] = {
-	KVM_RUN, KVM_INTERRUPT, KVM_NMI, KVM_GET_MSRS,
+	KVM_RUN, KVM_INTERRUPT, KVM_NMI, KVM_GET_MSRS, KVM_SET_MSRS,
 	KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS,
 	KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS, KVM_GET_FPU, KVM_TRANSLATE,
 };

@@ -123,4 +123,17 @@ static inline u64 read_cr2(void)
 	return v;
 }
 
+/* CR8 is the TPR's priority class, TPR[7:4] (64-bit mode only). */
+static inline u64 read_cr8(void)
+{
+	u64 v;
+	__asm__ __volatile__("mov %%cr8, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr8(u64 v)
+{
+	__asm__ __volatile__("mov %0, %%cr8" : : "r"(v) : "memory");
+}
+
 #endif

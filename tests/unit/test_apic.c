@@ -123,7 +123,13 @@ START_TEST(test_create_invalid)
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_ptr_null(apic_create(&cfg, NULL));
 	bad = cfg;
-	bad.size = sizeof(cfg) - 1;
+	/* shorter than the v1 fields (up to bus_khz) */
+	bad.size = offsetof(struct apic_config, bus_khz) + sizeof(uint64_t) - 1;
+	ck_assert_ptr_null(apic_create(&bad, &ops));
+	bad = cfg;
+	bad.phys_addr_bits = 53; /* MAXPHYADDR is at most 52 */
+	ck_assert_ptr_null(apic_create(&bad, &ops));
+	bad.phys_addr_bits = 31;
 	ck_assert_ptr_null(apic_create(&bad, &ops));
 	bad = cfg;
 	bad.bus_khz = 0;
@@ -806,6 +812,50 @@ START_TEST(test_apic_base_reserved_and_bsp)
 }
 END_TEST
 
+/* Address bits at or above the CPU's MAXPHYADDR are reserved: #GP. */
+START_TEST(test_apic_base_maxphyaddr)
+{
+	struct apic_config cfg = {
+		.size = sizeof(cfg), .cpu = 1, .apic_id = 1,
+		.x2apic_supported = true, .tsc_khz = 1000, .bus_khz = 1000,
+		.phys_addr_bits = 40,
+	};
+	struct apic_ops ops = mock_ops(&M);
+	struct apic *a = apic_create(&cfg, &ops);
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(apic_msr_write(a, MSR_IA32_APIC_BASE,
+					(1ull << 40) | 0xfee00800), -EINVAL);
+	ck_assert_int_eq(apic_msr_write(a, MSR_IA32_APIC_BASE,
+					(1ull << 47) | 0xfee00800), -EINVAL);
+	ck_assert_uint_eq(apic_base_msr(a), 0xfee00800ull);
+	ck_assert_int_eq(apic_msr_write(a, MSR_IA32_APIC_BASE,
+					(1ull << 39) | 0xfee00800), 0);
+	ck_assert_uint_eq(apic_base_msr(a), (1ull << 39) | 0xfee00800);
+	apic_destroy(a);
+}
+END_TEST
+
+/* CR8 is TPR[7:4]: both ways, and it masks like a TPR write. */
+START_TEST(test_cr8_is_tpr)
+{
+	sw_enable(A);
+	xwr(A, APIC_REG_TPR, 0x5a);
+	ck_assert_uint_eq(apic_get_cr8(A), 5);
+	apic_set_cr8(A, 5); /* the sync after an exit: sub-class kept */
+	ck_assert_uint_eq(xrd(A, APIC_REG_TPR), 0x5a);
+	apic_set_cr8(A, 7); /* mov to CR8 clears TPR[3:0] */
+	ck_assert_uint_eq(xrd(A, APIC_REG_TPR), 0x70);
+	ck_assert_uint_eq(xrd(A, APIC_REG_PPR), 0x70);
+	/* Masked by the CR8 raise: pending, not deliverable. */
+	apic_deliver(A, APIC_DM_FIXED, 0x75, false);
+	ck_assert_int_eq(apic_next_interrupt(A), -1);
+	apic_set_cr8(A, 0x16); /* only bits 3:0 exist */
+	ck_assert_uint_eq(apic_get_cr8(A), 6);
+	ck_assert_int_eq(apic_next_interrupt(A), 0x75);
+}
+END_TEST
+
 START_TEST(test_relocation)
 {
 	ck_assert_int_eq(apic_msr_write(A, MSR_IA32_APIC_BASE, 0xfed00900), 0);
@@ -835,7 +885,8 @@ START_TEST(test_disable_resets_state)
 	ck_assert_uint_eq(mock_kicks(&M, 1), 1); /* only the 0x50 one */
 	ck_assert_uint_eq(apic_take_events(a).mask, 0);
 	ck_assert_int_eq(apic_msr_write(a, MSR_IA32_APIC_BASE, 0xfee00800), 0);
-	ck_assert_uint_eq(xrd(a, APIC_REG_ID), 0x0a000000); /* ID kept */
+	/* Disable then enable is a reset: the initial ID again, like KVM. */
+	ck_assert_uint_eq(xrd(a, APIC_REG_ID), 0x35000000);
 	ck_assert_uint_eq(xrd(a, APIC_REG_TPR), 0);
 	ck_assert_uint_eq(xrd(a, APIC_REG_SVR), 0xff);
 	ck_assert_uint_eq(xrd(a, APIC_REG_LVT_ERROR), 0x10000);
@@ -1493,6 +1544,8 @@ static Suite *apic_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_apic_base_transitions);
 	tcase_add_test(tc, test_apic_base_reserved_and_bsp);
+	tcase_add_test(tc, test_apic_base_maxphyaddr);
+	tcase_add_test(tc, test_cr8_is_tpr);
 	tcase_add_test(tc, test_relocation);
 	tcase_add_test(tc, test_disable_resets_state);
 	suite_add_tcase(s, tc);
