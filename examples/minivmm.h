@@ -30,7 +30,7 @@ struct mini_vcpu {
 	struct ipivirt_vcpu *iv;
 	int timer_fd;          /* the APIC timer: read by the main thread */
 	_Atomic int mode;      /* enum mini_mode; also the futex word */
-	bool nmi_pending;      /* owner only */
+	unsigned nmi_pending;  /* NMIs to inject, 0-2; owner only */
 	bool wait_sipi;        /* owner only */
 };
 

@@ -78,7 +78,7 @@ static void service_events(struct mini_vcpu *v)
 		return;
 	if (ev & IPIVIRT_EVENT_INIT) {
 		mini_cpu_drop_events(v->fd);
-		v->nmi_pending = false;
+		v->nmi_pending = 0;
 		v->wait_sipi = true;
 		v->run->request_interrupt_window = 0;
 	}
@@ -88,7 +88,7 @@ static void service_events(struct mini_vcpu *v)
 		v->wait_sipi = false;
 	}
 	if ((ev & IPIVIRT_EVENT_NMI) && !v->wait_sipi)
-		v->nmi_pending = true;
+		v->nmi_pending = ev & IPIVIRT_EVENT_NMI2 ? 2 : 1;
 }
 
 /* Before entry: the NMI, then the library's next vector if IF allows. */
@@ -96,10 +96,8 @@ static void inject(struct mini_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 
-	if (v->nmi_pending) {
+	for (; v->nmi_pending; v->nmi_pending--) /* KVM latches the second */
 		(void)ioctl(v->fd, KVM_NMI);
-		v->nmi_pending = false;
-	}
 	run->request_interrupt_window = 0;
 	if (ipivirt_vcpu_next_interrupt(v->iv) < 0)
 		return;

@@ -12,7 +12,8 @@
  * bits: QEMU TCG and KVM), "lvtmask" (LVTs masked by SVR software disable:
  * QEMU TCG), "isr" (ISR/PPR tracking of nested interrupts: this host's
  * KVM), "apicbase" (IA32_APIC_BASE reserved address bits, re-enabling
- * after a disable, the xAPIC ID reset by it: QEMU TCG). Never set by the
+ * after a disable, the xAPIC ID reset by it: QEMU TCG), "nmi2" (a second
+ * NMI sent before the first was taken: QEMU TCG keeps one). Never set by the
  * test itself. Timer tests take a few ms each.
  */
 #include "libtest.h"
@@ -26,7 +27,7 @@
 #define GP_VECTOR 13
 #define TIMEOUT_US 1000000ull
 
-static bool xfail_esr, xfail_lvtmask, xfail_isr, xfail_apicbase;
+static bool xfail_esr, xfail_lvtmask, xfail_isr, xfail_apicbase, xfail_nmi2;
 
 static unsigned count[256];
 static u64 last_tsc;
@@ -411,6 +412,26 @@ static void test_timer(void)
 	       count[VEC_TIMER] - n);
 	apic_write(APIC_LVTT, APIC_LVT_MASKED);
 
+	/*
+	 * Periodic -> one-shot in mid-count: the count goes on from where it
+	 * was (no reload, no stop), then ends at 0 and stays there. 10 ms
+	 * counts, so a read a few exits after the switch still sees it run.
+	 */
+	apic_write(APIC_LVTT, APIC_LVT_MASKED | APIC_LVT_TIMER_PERIODIC);
+	apic_write(APIC_TMICT, 10 * ms);
+	udelay(2000);
+	u32 before = apic_read(APIC_TMCCT);
+	apic_write(APIC_LVTT, APIC_LVT_MASKED | APIC_LVT_TIMER_ONESHOT);
+	u32 after = apic_read(APIC_TMCCT);
+	report(before < 10 * ms && after > 0 && after <= before,
+	       "periodic -> one-shot mid-count: the count goes on (%u, then %u of %u)", before, after,
+	       10 * ms);
+	udelay(12000);
+	cur = apic_read(APIC_TMCCT);
+	report(cur == 0, "periodic -> one-shot: ends at 0 and is not reloaded (%u)", cur);
+	apic_write(APIC_TMICT, 0);
+	apic_write(APIC_LVTT, APIC_LVT_MASKED);
+
 	if (!(cpuid(1).c & CPUID1_ECX_TSC_DEADLINE)) {
 		report_skip("TSC-deadline: CPUID.1:ECX[24] clear");
 		handle_irq(VEC_TIMER, NULL);
@@ -530,6 +551,64 @@ static void test_apic_base(void)
 	apic_set_mode(x2);
 }
 
+/*
+ * NMIs: a CPU holds one in service and latches one more (SDM 6.7.1). A
+ * second NMI sent while the first one's handler runs is delivered after its
+ * IRET, not nested; two sent back to back from another CPU are both
+ * delivered.
+ */
+static volatile unsigned nmi_count, nmi_depth, nmi_nested;
+
+static void latching_nmi_handler(struct trap_regs *r)
+{
+	(void)r;
+	if (++nmi_depth > 1)
+		nmi_nested++;
+	if (++nmi_count == 1) {
+		apic_icr_write(APIC_DM_NMI, apic_id());
+		udelay(1000);                  /* time for a wrong, nested one */
+	}
+	nmi_depth--;
+}
+
+static void counting_nmi_handler(struct trap_regs *r)
+{
+	(void)r;
+	nmi_count++;
+}
+
+static void send_two_nmis(void *arg)
+{
+	u32 dest = (u32)(u64)arg;
+
+	apic_icr_write(APIC_DM_NMI, dest);
+	apic_icr_write(APIC_DM_NMI, dest);
+}
+
+static void test_nmi_latch(void)
+{
+	bool two;
+
+	nmi_count = nmi_depth = nmi_nested = 0;
+	handle_irq(2, latching_nmi_handler);
+	apic_icr_write(APIC_DM_NMI, apic_id());
+	two = wait_until((apic_read(APIC_TPR), nmi_count >= 2), TIMEOUT_US);
+	report(two && nmi_count == 2 && !nmi_nested,
+	       "NMI sent during an NMI handler: latched, delivered after IRET (%u NMIs, %u nested)",
+	       nmi_count, nmi_nested);
+	if (cpu_count() > 1) {
+		nmi_count = 0;
+		handle_irq(2, counting_nmi_handler);
+		on_cpu(1, send_two_nmis, (void *)(u64)apic_id());
+		two = wait_until((apic_read(APIC_TPR), nmi_count >= 2), TIMEOUT_US);
+		report_xfail(xfail_nmi2, two && nmi_count == 2,
+			     "two NMIs back to back from cpu 1: both delivered (%u)", nmi_count);
+	} else {
+		report_skip("two NMIs from another CPU: 1 CPU");
+	}
+	handle_irq(2, NULL);
+}
+
 /* Each test starts with interrupts on (and may turn them off itself). */
 static void (*const suite[])(void) = {
 	test_id_version, test_tpr_ppr, test_self_ipi, test_tpr_masking, test_isr_nesting,
@@ -547,6 +626,8 @@ static void run_suite(void)
 	if (apic_x2apic_mode())
 		test_x2apic_only();
 	sti();
+	test_nmi_latch();
+	sti();
 	test_cr8();
 	sti();
 	test_apic_base();
@@ -562,6 +643,7 @@ int main(int argc, char **argv)
 	xfail_lvtmask = arg_list_has("xfail", "lvtmask");
 	xfail_isr = arg_list_has("xfail", "isr");
 	xfail_apicbase = arg_list_has("xfail", "apicbase");
+	xfail_nmi2 = arg_list_has("xfail", "nmi2");
 	handle_irq(VEC_SELF, counting_irq);
 	report_prefix_push("apic");
 	if (apic_set_mode(false) == 0)

@@ -325,6 +325,9 @@ IPIVIRT_API int ipivirt_vcpu_ack_interrupt(struct ipivirt_vcpu *vcpu);
 #define IPIVIRT_EVENT_NMI (1u << 0)
 #define IPIVIRT_EVENT_INIT (1u << 1)
 #define IPIVIRT_EVENT_SIPI (1u << 2)
+/* With IPIVIRT_EVENT_NMI: a second NMI came too; inject both (the CPU
+ * latches the second while the first is in service). */
+#define IPIVIRT_EVENT_NMI2 (1u << 3)
 
 /**
  * ipivirt_vcpu_take_events() - consume the vCPU's NMI / INIT / SIPI events.

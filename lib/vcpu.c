@@ -123,6 +123,8 @@ int ipivirt_vcpu_take_events(struct ipivirt_vcpu *vcpu, uint8_t *sipi_vector)
 	ev = apic_take_events(vcpu->apic);
 	if (ev.mask & APIC_EVENT_NMI)
 		mask |= IPIVIRT_EVENT_NMI;
+	if (ev.nmis > 1)
+		mask |= IPIVIRT_EVENT_NMI2;
 	if (ev.mask & APIC_EVENT_INIT)
 		mask |= IPIVIRT_EVENT_INIT;
 	if (ev.mask & APIC_EVENT_SIPI) {

@@ -185,8 +185,8 @@ static void deliver_init(struct apic *a)
 
 	/* INIT supersedes an NMI or SIPI not yet taken, and arms SIPI. */
 	do {
-		new = (old & ~(APIC_EVENT_NMI | APIC_EVENT_SIPI |
-			       APIC_PEND_SIPI_VECTOR)) |
+		new = (old & ~(APIC_EVENT_NMI | APIC_PEND_NMI2 |
+			       APIC_EVENT_SIPI | APIC_PEND_SIPI_VECTOR)) |
 		      APIC_EVENT_INIT | APIC_PEND_WAIT_SIPI;
 	} while (!atomic_compare_exchange_weak_explicit(
 		&a->pending, &old, new, memory_order_acq_rel,
@@ -250,6 +250,8 @@ void apic_deliver(struct apic *apic, uint8_t delivery_mode, uint8_t vector,
 		return;
 	case APIC_DM_NMI:
 		if (raise_event(apic, APIC_EVENT_NMI))
+			apic->ops.kick(apic->ops.opaque, apic->cfg.cpu);
+		else if (raise_event(apic, APIC_PEND_NMI2)) /* latched */
 			apic->ops.kick(apic->ops.opaque, apic->cfg.cpu);
 		return;
 	case APIC_DM_INIT:
@@ -345,6 +347,10 @@ struct apic_events apic_take_events(struct apic *apic)
 	if (old & APIC_PEND_ERROR)
 		apic_local_irq(apic, APIC_LVT_ERROR);
 	ev.mask = old & (APIC_EVENT_NMI | APIC_EVENT_INIT | APIC_EVENT_SIPI);
+	/* (A second NMI can land just after a take cleared the first.) */
+	ev.nmis = (uint8_t)(!!(old & APIC_EVENT_NMI) + !!(old & APIC_PEND_NMI2));
+	if (ev.nmis)
+		ev.mask |= APIC_EVENT_NMI;
 	if (old & APIC_EVENT_SIPI)
 		ev.sipi_vector = (uint8_t)(old >> APIC_PEND_SIPI_SHIFT);
 	return ev;

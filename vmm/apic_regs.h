@@ -107,6 +107,7 @@ enum apic_lvt {
  */
 #define APIC_PEND_ERROR (1u << 4)     /* a receive error awaits the LVT */
 #define APIC_PEND_WAIT_SIPI (1u << 5) /* state, not an event: never taken */
+#define APIC_PEND_NMI2 (1u << 6)      /* a second NMI came before the first was taken */
 #define APIC_PEND_SIPI_SHIFT 8
 #define APIC_PEND_SIPI_VECTOR (0xffu << APIC_PEND_SIPI_SHIFT)
 

@@ -128,6 +128,10 @@ struct apic_ipi {
 struct apic_events {
 	unsigned mask;        /* APIC_EVENT_* */
 	uint8_t sipi_vector;  /* valid with APIC_EVENT_SIPI */
+	/* With APIC_EVENT_NMI: 1 or 2 NMIs. A CPU holds one NMI in service
+	 * and latches one more; a third before either is taken is lost on
+	 * hardware too. Inject each (KVM_NMI twice latches the second). */
+	uint8_t nmis;
 };
 
 /**

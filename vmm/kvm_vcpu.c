@@ -340,7 +340,7 @@ static void service_events(struct vcpu *v)
 
 	if (ev.mask & APIC_EVENT_INIT) {
 		kvm_cpu__reset(v->fd);
-		v->nmi_pending = false;
+		v->nmi_pending = 0;
 		v->wait_for_sipi = true;
 		forget_interrupt_window(v->run);
 	}
@@ -352,8 +352,11 @@ static void service_events(struct vcpu *v)
 			crash(v, "could not start after SIPI");
 		}
 	}
-	if ((ev.mask & APIC_EVENT_NMI) && !v->wait_for_sipi)
-		v->nmi_pending = true;
+	if ((ev.mask & APIC_EVENT_NMI) && !v->wait_for_sipi) {
+		v->nmi_pending += ev.nmis;
+		if (v->nmi_pending > 2)
+			v->nmi_pending = 2; /* one in service, one latched */
+	}
 }
 
 /* The level of the XIVE output line as a vector, or -1. */
@@ -368,11 +371,10 @@ static void inject(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	int vector;
 
-	if (v->nmi_pending) {
+	/* KVM latches what it cannot deliver yet (NMIs blocked in service). */
+	for (; v->nmi_pending; v->nmi_pending--)
 		if (ioctl(v->fd, KVM_NMI) == 0)
 			v->stats.nmis++;
-		v->nmi_pending = false;
-	}
 	if (apic_next_interrupt(v->apic) < 0 && xive_vector(v) < 0) {
 		run->request_interrupt_window = 0;
 		return;

@@ -34,7 +34,7 @@ struct vcpu {
 	struct apic *apic;
 	int timer_fd;                 /* APIC timer, read by the event loop */
 	_Atomic int mode;             /* enum vcpu_mode, also the futex word */
-	bool nmi_pending;             /* owner only */
+	unsigned nmi_pending;         /* NMIs to inject, 0-2; owner only */
 	bool wait_for_sipi;           /* owner only */
 	bool sent_ipi;                /* owner only: this exit sent an IPI */
 	struct vcpu_stats stats;
