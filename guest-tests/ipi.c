@@ -3,7 +3,7 @@
  * ipi - interprocessor interrupt delivery: fixed physical IPIs between all
  * CPUs, logical flat and cluster multicast (xAPIC) or x2APIC cluster, the
  * broadcast shorthands and physical broadcast, NMI IPIs, and INIT/SIPI
- * restart of an AP.
+ * restart of an AP (idle, busy with interrupts off, or INITing itself).
  *
  * When IPIs go through XIVE (lib/ipi_ops.h), the XIVE checks of
  * ipi_xive.c replace the APIC destination-mode ones, which do not apply;
@@ -411,6 +411,100 @@ static void test_init_sipi(void)
 	reset_counts();
 }
 
+/*
+ * INIT is not masked by IF: a CPU busy with interrupts off goes to
+ * wait-for-SIPI as surely as an idle one, and so does a CPU that sends INIT
+ * to its own APIC ID. Either comes back with SIPI.
+ */
+static volatile u64 spin_count;
+static volatile bool self_init_sent;
+
+static void spin_irqs_off(void *arg)
+{
+	(void)arg;
+	cli();
+	for (;;) {
+		spin_count++;
+		pause();
+	}
+}
+
+static void init_self(void *arg)
+{
+	(void)arg;
+	cli();
+	self_init_sent = true;
+	smp_send_init(apic_id());
+	for (;;) {                             /* only until the INIT lands */
+		spin_count++;
+		pause();
+	}
+}
+
+/* Has @cpu stopped running code? @what names how it was stopped. */
+static bool stopped_by_init(unsigned cpu, const char *what)
+{
+	u64 c0, c1;
+
+	udelay(20000);
+	c0 = spin_count;
+	udelay(20000);
+	c1 = spin_count;
+	report(c0 == c1, "%s: cpu %u stops (%llu then %llu loops)", what, cpu,
+	       (unsigned long long)c0, (unsigned long long)c1);
+	return c0 == c1;
+}
+
+/* SIPI @cpu back and check it serves on_cpu() again. */
+static void restart(unsigned cpu, unsigned boots, const char *what)
+{
+	u32 id = cpu_apic_id(cpu);
+	struct where w = { MAX_CPUS, ~0u };
+
+	smp_store_release(&per_cpu(cpu)->task, NULL); /* it never returned */
+	smp_send_sipi(id);
+	smp_send_sipi(id);
+	bool back = smp_wait_online(cpu, boots, 30000000);
+	report(back, "%s: cpu %u started again by SIPI (boot count %u -> %u)", what, cpu, boots,
+	       smp_boot_count(cpu));
+	if (!back)
+		return;
+	on_cpu(cpu, where_am_i, &w);
+	report(w.cpu == cpu && w.apic_id == id, "%s: cpu %u answers on_cpu again", what, cpu);
+}
+
+static void test_init_running_and_self(void)
+{
+	unsigned target = MAX_CPUS, cpu, boots;
+
+	for_each_cpu(cpu, &cpu_online_mask)
+		if (cpu != smp_id())
+			target = cpu;
+	if (target == MAX_CPUS) {
+		report_skip("INIT to a running CPU / to self: needs 2 CPUs");
+		return;
+	}
+	boots = smp_boot_count(target);
+	spin_count = 0;
+	on_cpu_async(target, spin_irqs_off, NULL);
+	wait_until(spin_count > 0, DELIVERY_TIMEOUT_US);
+	smp_cpu_offline(target);
+	smp_send_init(cpu_apic_id(target));
+	if (stopped_by_init(target, "INIT to a CPU running with interrupts off"))
+		restart(target, boots, "INIT to a running CPU");
+
+	boots = smp_boot_count(target);
+	if (!cpu_online(target))
+		return;
+	spin_count = 0;
+	self_init_sent = false;
+	on_cpu_async(target, init_self, NULL);
+	wait_until(self_init_sent, DELIVERY_TIMEOUT_US);
+	smp_cpu_offline(target);
+	if (stopped_by_init(target, "INIT to self"))
+		restart(target, boots, "INIT to self");
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -439,6 +533,7 @@ int main(int argc, char **argv)
 	}
 	test_nmi();
 	test_init_sipi();
+	test_init_running_and_self();
 	report_prefix_pop();
 	report_prefix_pop();
 	return report_summary();
