@@ -65,8 +65,15 @@ tcg_args() {
 	apic) echo "xfail=esr,lvtmask,apicbase,nmi2" ;;
 	callfunc) echo "calls=${CALLFUNC_TCG_CALLS:-20000}" ;;
 	clock) echo "need=pit,pmtimer" ;;
+	swint) echo "xfail=npcode" ;;
 	*) echo "" ;;
 	esac
+}
+
+# A KVM without vmx/svm under it emulates every instruction and cannot run
+# `int $n` in long mode (shared/platform.md): QEMU+KVM dies on swint there.
+kvm_runs_swint() {
+	grep -qwE 'vmx|svm' /proc/cpuinfo
 }
 
 kvm_args() {
@@ -86,6 +93,10 @@ done
 
 if cpu=$(kvm_cpu); then
 	for test in "$@"; do
+		if [ "$test" = swint ] && ! kvm_runs_swint; then
+			echo "skip   $test under KVM: this host's KVM emulates instructions and cannot run int \$n"
+			continue
+		fi
 		run "kvm-x2apic" "$test" 600 "x2apic $(kvm_args "$test")" \
 			-accel kvm -cpu "$cpu,+x2apic" -smp 2
 		if [ "$test" = ipi ] || [ "$test" = smp ]; then

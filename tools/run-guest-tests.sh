@@ -79,7 +79,7 @@ case "$mode" in
 ipivirt)
 	BIN=${2:?ipivirt binary}
 	need_kvm || exit 0
-	for k in smp apic ipi callfunc clock; do
+	for k in smp apic ipi callfunc clock swint; do
 		[ -f "$GT/$k.elf" ] || { echo "missing $GT/$k.elf (run make)"; exit 1; }
 	done
 	run_case "smp 2cpu elf" 120 "$BIN" run --cpus 2 --kernel "$GT/smp.elf"
@@ -102,6 +102,9 @@ ipivirt)
 	# silent about time (--clock legacy) the guest calibrates on the PIT.
 	run_case "clock 2cpu" 120 "$BIN" run --cpus 2 --kernel "$GT/clock.elf" --append "need=pit,pmtimer,kvmclock"
 	REQUIRE="tsc_init chose source=pit" run_case "clock 2cpu multiboot legacy" 120 "$BIN" run --cpus 2 --clock legacy --kernel "$GT/clock.flat" --append "need=pit,pmtimer"
+	# int $n, int3, #NP for an absent gate (compat mode executes them here).
+	run_case "swint 1cpu" 60 "$BIN" run --kernel "$GT/swint.elf"
+	run_case "swint 2cpu multiboot xapic" 60 "$BIN" run --cpus 2 --xapic --kernel "$GT/swint.flat"
 	finish ipivirt
 	;;
 sanitized)
@@ -131,6 +134,9 @@ qemu)
 	done
 	run_case "qemu-tcg callfunc 4cpu" 300 $QEMU -accel tcg -smp 4 -kernel "$GT/callfunc.flat"
 	run_case "qemu-tcg clock 2cpu" 120 $QEMU -accel tcg -smp 2 -kernel "$GT/clock.flat" -append "need=pit,pmtimer"
+	# The reference for swint: QEMU+KVM cannot run int $n on a KVM that
+	# emulates instructions (no vmx/svm), the case here.
+	run_case "qemu-tcg swint" 60 $QEMU -accel tcg -kernel "$GT/swint.flat" -append "xfail=npcode"
 	if kvm_usable; then
 		# QEMU with KVM's in-kernel APIC: x2APIC, and a shorter stress
 		# (guest instructions are emulated here: ~60 us per IPI). The

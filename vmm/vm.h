@@ -116,7 +116,7 @@ struct vm {
 	bool entry_64bit;
 	bool entry_linux;        /* 64-bit Linux boot protocol: RSI = zero page */
 	bool compat_emulated;    /* kvm_compat.c work-arounds are on */
-	_Atomic bool compat_int3_logged, compat_fwait_logged;
+	_Atomic bool compat_int3_logged, compat_fwait_logged, compat_intn_logged;
 	uint64_t boot_info_gpa;
 
 	struct event_loop *loop;

@@ -26,6 +26,13 @@ static void set_gate(unsigned vec, u64 handler, unsigned ist)
 	idt[vec * 2 + 1] = handler >> 32;
 }
 
+void idt_set_gate_attr(unsigned vec, bool present, unsigned dpl)
+{
+	u64 attr = (GATE_INTERRUPT & 0x1f) | (present ? 0x80 : 0) | ((u64)(dpl & 3) << 5);
+
+	idt[vec * 2] = (idt[vec * 2] & ~(0xffull << 40)) | attr << 40;
+}
+
 void idt_init(void)
 {
 	for (unsigned v = 0; v < 256; v++)

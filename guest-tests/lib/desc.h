@@ -26,6 +26,9 @@ void desc_load_cpu(struct percpu *pc);       /* GDT, TSS, IDT on this CPU */
 /* handle_irq() - set the handler of @vec (NULL: none). Return: the old one. */
 irq_handler_t handle_irq(unsigned vec, irq_handler_t h);
 irq_handler_t irq_handler_of(unsigned vec);
+/* idt_set_gate_attr() - the P bit and DPL of @vec's gate (a test of the
+ * checks `int $n` makes: #NP for an absent gate, #GP when DPL < CPL). */
+void idt_set_gate_attr(unsigned vec, bool present, unsigned dpl);
 /* irq_reserve() - @vec belongs to @owner from now on: a later handle_irq()
  * of it aborts the run (a test must not take over the XIVE vector). */
 void irq_reserve(unsigned vec, const char *owner);
