@@ -8,25 +8,9 @@
  * is only armed when an expiry would raise an interrupt.
  */
 #include "apic_regs.h"
+#include "muldiv.h"
 
 #define NS_PER_MS 1000000ull
-
-/*
- * Saturating a * b / c, rounded down or up. Split as (a / c) * b plus
- * (a % c) * b / c so that only the callers' bound c * b < 2^64 matters
- * (bus and TSC rates are capped at 10^9 kHz by apic_create()).
- */
-static uint64_t muldiv(uint64_t a, uint64_t b, uint64_t c, bool round_up)
-{
-	uint64_t hi, lo = (a % c) * b;
-
-	if (__builtin_mul_overflow(a / c, b, &hi))
-		return UINT64_MAX;
-	lo = round_up ? lo / c + (lo % c != 0) : lo / c;
-	if (__builtin_add_overflow(hi, lo, &hi))
-		return UINT64_MAX;
-	return hi;
-}
 
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {

@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "muldiv.h"
 #include "pit.h"
 
 #define NS_PER_SEC 1000000000ull
@@ -89,20 +90,16 @@ static uint32_t modulus(const struct pit_channel *c)
 	return c->bcd ? 10000u : 65536u;
 }
 
-/* PIT clocks in @ns, exactly floor(ns * PIT_HZ / 1e9) without overflow. */
+/* PIT clocks in @ns, rounded down. */
 static int64_t ns_to_ticks(uint64_t ns)
 {
-	return (int64_t)((ns / NS_PER_SEC) * PIT_HZ +
-			 (ns % NS_PER_SEC) * PIT_HZ / NS_PER_SEC);
+	return (int64_t)muldiv(ns, PIT_HZ, NS_PER_SEC, false);
 }
 
 /* The first nanosecond (after t0) at which @ticks have elapsed. */
 static uint64_t ticks_to_ns(int64_t ticks)
 {
-	uint64_t t = (uint64_t)ticks;
-
-	return (t / PIT_HZ) * NS_PER_SEC +
-	       ((t % PIT_HZ) * NS_PER_SEC + PIT_HZ - 1) / PIT_HZ;
+	return muldiv((uint64_t)ticks, NS_PER_SEC, PIT_HZ, true);
 }
 
 static int64_t now_ticks(struct pit *pit)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "muldiv.h"
 #include "pm_timer.h"
 
 #define NS_PER_SEC 1000000000ull
@@ -35,10 +36,8 @@ uint32_t pm_timer__read(struct pm_timer *tmr)
 {
 	uint64_t now = tmr->ops.now_ns(tmr->ops.opaque);
 	uint64_t ns = now > tmr->t0_ns ? now - tmr->t0_ns : 0;
-	/* floor(ns * Hz / 1e9) in two parts: the product overflows 64 bits
-	 * after 85 minutes. */
-	uint64_t ticks = (ns / NS_PER_SEC) * PM_TIMER_HZ +
-			 (ns % NS_PER_SEC) * PM_TIMER_HZ / NS_PER_SEC;
+	/* (ns * Hz overflows 64 bits after 85 minutes.) */
+	uint64_t ticks = muldiv(ns, PM_TIMER_HZ, NS_PER_SEC, false);
 
 	return (uint32_t)(ticks & PM_TIMER_MASK);
 }
