@@ -109,19 +109,9 @@ static int read_linear(struct vcpu *v, uint64_t lin, void *buf, size_t len)
 	return 0;
 }
 
-/* The bytes at the guest's RIP. */
-static int read_rip_bytes(struct vcpu *v, uint64_t rip, uint8_t *bytes,
-			  size_t len)
-{
-	struct kvm_sregs s;
-
-	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
-		return -1;
-	return read_linear(v, s.cs.base + rip, bytes, len);
-}
-
-/* Raise exception @nr with @error_code, a fault: RIP stays. */
-static bool inject_fault(struct vcpu *v, uint8_t nr, uint32_t error_code)
+/* Raise exception @nr, with @error_code when @has_error_code. */
+static bool inject_exception(struct vcpu *v, uint8_t nr, bool has_error_code,
+			     uint32_t error_code)
 {
 	struct kvm_vcpu_events ev;
 
@@ -129,10 +119,17 @@ static bool inject_fault(struct vcpu *v, uint8_t nr, uint32_t error_code)
 		return false;
 	ev.exception.injected = 1;
 	ev.exception.nr = nr;
-	ev.exception.has_error_code = 1;
+	ev.exception.has_error_code = has_error_code;
 	ev.exception.error_code = error_code;
 	ev.flags = 0;
 	return ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) == 0;
+}
+
+/* Step RIP over the @len-byte instruction the emulator could not run. */
+static bool step_over(struct vcpu *v, struct kvm_regs *regs, unsigned len)
+{
+	regs->rip += len;
+	return ioctl(v->fd, KVM_SET_REGS, regs) == 0;
 }
 
 /*
@@ -145,32 +142,30 @@ static bool inject_fault(struct vcpu *v, uint8_t nr, uint32_t error_code)
  * (not KVM's "soft" kind, which would add a length of its own to RIP), and
  * the DPL check is ours. Real mode is left to KVM, which emulates it.
  */
-static bool repair_int_n(struct vcpu *v, struct kvm_regs *regs, uint8_t n)
+static bool repair_int_n(struct vcpu *v, const struct kvm_sregs *s,
+			 struct kvm_regs *regs, uint8_t n)
 {
-	struct kvm_sregs s;
 	struct kvm_vcpu_events ev;
 	uint8_t gate[16];
 	unsigned size, type, dpl;
 	uint32_t error_code = (uint32_t)n << 3 | 2; /* IDT, not external */
 
-	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0 || !(s.cr0 & CR0_PE))
+	if (!(s->cr0 & CR0_PE))
 		return false;
-	size = s.efer & EFER_LMA ? 16 : 8;
-	if ((uint32_t)n * size + size - 1 > s.idt.limit)
-		return inject_fault(v, GP_VECTOR, error_code);
-	if (read_linear(v, s.idt.base + (uint64_t)n * size, gate, size))
+	size = s->efer & EFER_LMA ? 16 : 8;
+	if ((uint32_t)n * size + size - 1 > s->idt.limit)
+		return inject_exception(v, GP_VECTOR, true, error_code);
+	if (read_linear(v, s->idt.base + (uint64_t)n * size, gate, size))
 		return false;
 	type = gate[5] & 0x1f;
 	dpl = (gate[5] >> 5) & 3;
 	if ((type != GATE_TYPE_INT && type != GATE_TYPE_TRAP) ||
-	    dpl < s.cs.dpl)
-		return inject_fault(v, GP_VECTOR, error_code);
+	    dpl < s->cs.dpl)
+		return inject_exception(v, GP_VECTOR, true, error_code);
 	if (!(gate[5] & GATE_PRESENT))
-		return inject_fault(v, NP_VECTOR, error_code);
-	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
-		return false;
-	regs->rip += 2;
-	if (ioctl(v->fd, KVM_SET_REGS, regs) < 0)
+		return inject_exception(v, NP_VECTOR, true, error_code);
+	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) < 0 ||
+	    !step_over(v, regs, 2))
 		return false;
 	ev.interrupt.injected = 1;
 	ev.interrupt.nr = n;
@@ -184,83 +179,70 @@ static bool repair_int_n(struct vcpu *v, struct kvm_regs *regs, uint8_t n)
  * it then reports as #MF (CR0.NE, as Linux runs) before the instruction.
  * Linux runs one in fpu__drop() on every task exit.
  */
-static bool repair_fwait(struct vcpu *v, struct kvm_regs *regs)
+static bool repair_fwait(struct vcpu *v, const struct kvm_sregs *s,
+			 struct kvm_regs *regs)
 {
 	struct kvm_fpu fpu;
-	struct kvm_sregs s;
-	struct kvm_vcpu_events ev;
 
-	if (ioctl(v->fd, KVM_GET_FPU, &fpu) < 0 ||
-	    ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(v->fd, KVM_GET_FPU, &fpu) < 0)
 		return false;
-	if ((fpu.fsw & FSW_ES) && (s.cr0 & CR0_NE)) {
-		if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
-			return false;
-		ev.exception.injected = 1;
-		ev.exception.nr = MF_VECTOR;
-		ev.exception.has_error_code = 0;
-		ev.flags = 0;
-		return ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) == 0;
-	}
-	regs->rip++;
-	return ioctl(v->fd, KVM_SET_REGS, regs) == 0;
+	if ((fpu.fsw & FSW_ES) && (s->cr0 & CR0_NE))
+		return inject_exception(v, MF_VECTOR, false, 0);
+	return step_over(v, regs, 1);
+}
+
+/* Log the first repair of each kind: the rest would flood the console. */
+static void log_once(struct vcpu *v, _Atomic bool *logged, const char *what,
+		     uint64_t rip)
+{
+	if (!atomic_exchange(logged, true))
+		fprintf(stderr, "ipivirt: compat emulated-kvm: vCPU %u: %s at "
+			"RIP 0x%llx; further ones are not logged\n", v->id,
+			what, (unsigned long long)rip);
 }
 
 bool kvm_compat__repair_emulation(struct vcpu *v)
 {
 	struct kvm_regs regs;
-	struct kvm_vcpu_events ev;
-	uint8_t insn[2], op;
+	struct kvm_sregs s;
+	uint8_t op, n;
+	uint64_t rip;
+	char what[48];
 
 	if (!v->vm->compat_emulated ||
 	    v->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION)
 		return false;
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 ||
-	    read_rip_bytes(v, regs.rip, insn, 1))
+	    ioctl(v->fd, KVM_GET_SREGS, &s) < 0 ||
+	    read_linear(v, s.cs.base + regs.rip, &op, 1))
 		return false;
-	op = insn[0];
-	if (op == INT_IMM8_OPCODE) {
-		if (read_rip_bytes(v, regs.rip, insn, 2) ||
-		    !repair_int_n(v, &regs, insn[1]))
+	rip = regs.rip;
+	switch (op) {
+	case INT_IMM8_OPCODE:
+		if (read_linear(v, s.cs.base + rip + 1, &n, 1) ||
+		    !repair_int_n(v, &s, &regs, n))
 			return false;
-		if (!atomic_exchange(&v->vm->compat_intn_logged, true))
-			fprintf(stderr, "ipivirt: compat emulated-kvm: vCPU %u: "
-				"int $0x%x at RIP 0x%llx executed by the VMM; "
-				"further ones are not logged\n", v->id, insn[1],
-				(unsigned long long)(regs.rip - 2));
+		snprintf(what, sizeof(what), "int $0x%x executed by the VMM",
+			 n);
+		log_once(v, &v->vm->compat_intn_logged, what, rip);
 		return true;
-	}
-	if (op == FWAIT_OPCODE) {
-		if (!repair_fwait(v, &regs))
+	case FWAIT_OPCODE:
+		if (!repair_fwait(v, &s, &regs))
 			return false;
-		if (!atomic_exchange(&v->vm->compat_fwait_logged, true))
-			fprintf(stderr, "ipivirt: compat emulated-kvm: vCPU %u: "
-				"fwait at RIP 0x%llx completed by the VMM; "
-				"further ones are not logged\n", v->id,
-				(unsigned long long)regs.rip);
+		log_once(v, &v->vm->compat_fwait_logged,
+			 "fwait completed by the VMM", rip);
 		return true;
+	case INT3_OPCODE:
+		/* #BP is a trap: the handler sees RIP after the int3. */
+		if (!step_over(v, &regs, 1) ||
+		    !inject_exception(v, BP_VECTOR, false, 0))
+			return false;
+		log_once(v, &v->vm->compat_int3_logged,
+			 "int3 repaired (#BP injected)", rip);
+		return true;
+	default:
+		return false;
 	}
-	if (op != INT3_OPCODE)
-		return false;
-	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
-		return false;
-	/* #BP is a trap: the handler sees RIP after the int3. */
-	regs.rip++;
-	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
-		return false;
-	ev.exception.injected = 1;
-	ev.exception.nr = BP_VECTOR;
-	ev.exception.has_error_code = 0;
-	ev.exception.error_code = 0;
-	ev.flags = 0;
-	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
-		return false;
-	if (!atomic_exchange(&v->vm->compat_int3_logged, true))
-		fprintf(stderr, "ipivirt: compat emulated-kvm: vCPU %u: int3 "
-			"at RIP 0x%llx repaired (#BP injected); further repairs "
-			"are not logged\n", v->id,
-			(unsigned long long)(regs.rip - 1));
-	return true;
 }
 
 void kvm_compat__sample_rip(struct vcpu *v)
