@@ -88,12 +88,6 @@ void kvm_vcpu__kick(struct vcpu *v)
 
 /* ---- APIC model callbacks ------------------------------------------------ */
 
-static uint64_t ops_now_ns(void *opaque)
-{
-	(void)opaque;
-	return vm_now_ns();
-}
-
 static uint64_t ops_guest_tsc(void *opaque, unsigned cpu)
 {
 	struct vm *vm = opaque;
@@ -152,7 +146,7 @@ static int ops_send_ipi(void *opaque, const struct apic_ipi *ipi)
 }
 
 static const struct apic_ops vcpu_apic_ops = {
-	.now_ns = ops_now_ns,
+	.now_ns = vm_clock_ns,
 	.guest_tsc = ops_guest_tsc,
 	.kick = ops_kick,
 	.timer_arm = ops_timer_arm,
@@ -510,6 +504,7 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	char name[16];
 	sigset_t set;
+	int run_err;
 
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), name);
@@ -549,25 +544,21 @@ static void *vcpu_thread(void *arg)
 
 		/* KVM loads CR8 from here on entry, reports it on exit. */
 		v->run->cr8 = apic_get_cr8(v->apic);
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			int err = errno;
-			__atomic_store_n(&v->run->immediate_exit, 0,
-					 __ATOMIC_RELAXED);
-			atomic_store(&v->mode, VCPU_OUTSIDE);
-			apic_set_cr8(v->apic, (uint8_t)v->run->cr8);
-			if (err == EINTR || err == EAGAIN) {
-				fr_stage(v->vm->fr, FR_WAKE_EXIT, v->id);
-				v->stats.exits++;
-				v->stats.exit_intr++;
-				continue;
-			}
-			crash(v, strerror(err));
-			break;
-		}
+		run_err = ioctl(v->fd, KVM_RUN, 0) < 0 ? errno : 0;
 		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELAXED);
 		atomic_store(&v->mode, VCPU_OUTSIDE);
 		/* A mov to CR8 since the last exit is the guest's new TPR. */
 		apic_set_cr8(v->apic, (uint8_t)v->run->cr8);
+		if (run_err == EINTR || run_err == EAGAIN) {
+			fr_stage(v->vm->fr, FR_WAKE_EXIT, v->id);
+			v->stats.exits++;
+			v->stats.exit_intr++;
+			continue;
+		}
+		if (run_err) {
+			crash(v, strerror(run_err));
+			break;
+		}
 		handle_exit(v);
 		/*
 		 * A sender usually spins until its target answers; with more

@@ -38,6 +38,12 @@ uint64_t vm_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t vm_clock_ns(void *opaque)
+{
+	(void)opaque;
+	return vm_now_ns();
+}
+
 void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	if (gpa > vm->ram_size || len > vm->ram_size - gpa)
@@ -212,18 +218,11 @@ static int load_guest(struct vm *vm, const struct guest_images *img,
 	return 0;
 }
 
-/* The device models' clock: the VMM's CLOCK_MONOTONIC. */
-static uint64_t device_now_ns(void *opaque)
-{
-	(void)opaque;
-	return vm_now_ns();
-}
-
 static int setup_devices(struct vm *vm, char *err, size_t errlen)
 {
 	/* No IRQ0 yet: without an IOAPIC, the PIT's OUT 0 goes nowhere. */
-	const struct pit_ops pit_ops = { .now_ns = device_now_ns };
-	const struct pm_timer_ops pm_timer_ops = { .now_ns = device_now_ns };
+	const struct pit_ops pit_ops = { .now_ns = vm_clock_ns };
+	const struct pm_timer_ops pm_timer_ops = { .now_ns = vm_clock_ns };
 	int ret;
 
 	bus__init(&vm->pio_bus, "pio");

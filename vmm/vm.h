@@ -149,6 +149,8 @@ bool vm_should_stop(const struct vm *vm);
 int vm_exit_status(struct vm *vm);
 
 uint64_t vm_now_ns(void);
+/* vm_now_ns() as the models' now_ns callback (@opaque unused). */
+uint64_t vm_clock_ns(void *opaque);
 
 /* Build the VM of @cfg: KVM, memory, models, devices, kernel. */
 int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,

@@ -73,12 +73,6 @@ static void ops_set_irq_line(void *opaque, unsigned cpu, bool level)
 		ops_kick(opaque, cpu);
 }
 
-static uint64_t ops_now_ns(void *opaque)
-{
-	(void)opaque;
-	return vm_now_ns();
-}
-
 static void esb_access(void *opaque, unsigned cpu, uint64_t addr, void *data,
 		       unsigned len, bool is_write)
 {
@@ -180,7 +174,7 @@ int x86_xive__create(struct vm *vm, char *err, size_t errlen)
 	struct xive_ops ops = {
 		.opaque = vm, .read_mem = ops_read_mem,
 		.write_mem = ops_write_mem, .set_irq_line = ops_set_irq_line,
-		.kick = ops_kick, .now_ns = ops_now_ns,
+		.kick = ops_kick, .now_ns = vm_clock_ns,
 	};
 	unsigned nr_irqs = vm->nr_cpus + XIVE_X86_EXTRA_IRQS;
 	int ret;
