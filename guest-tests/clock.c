@@ -21,6 +21,7 @@
  */
 #include "acpi.h"
 #include "libtest.h"
+#include "rand.h"
 
 #define PIT_HZ 1193182ull
 #define PIT_CH0 0x40
@@ -429,15 +430,6 @@ static void check_port61(void)
 	report(seen[0] && seen[1], "port 0x61 bit 4 (refresh) toggles");
 }
 
-/* xorshift64*: reproducible garbage. */
-static u64 rnd(u64 *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ull;
-}
-
 static void check_garbage(void)
 {
 	static const u16 ports[] = { PIT_CH0, PIT_CH0 + 1, PIT_CH2, PIT_CMD, PORTB };
@@ -445,7 +437,7 @@ static void check_garbage(void)
 	bool low;
 
 	for (int i = 0; i < 512; i++) {
-		u64 r = rnd(&s);
+		u64 r = rand_next(&s);
 		u16 port = ports[r % ARRAY_SIZE(ports)];
 		u8 v = (u8)(r >> 8);
 

@@ -47,6 +47,7 @@
 #include "libtest.h"
 #include "fwcfg.h"
 #include "ipi_ops.h"
+#include "rand.h"
 #include "xive.h"
 
 #define VEC_TEST 0x60        /* class 6; 0x60-0x67 used by storms */
@@ -64,16 +65,6 @@ static u64 seed;
 /* Per-CPU interrupt counts, by vector; written by the CPU's own handlers. */
 static u32 (*irq_count)[256];
 static u32 nmi_count[MAX_CPUS];
-
-static u64 rnd_next(u64 *s)
-{
-	u64 x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
 
 static void counting_irq(struct trap_regs *r)
 {
@@ -203,7 +194,7 @@ static void xapic_garbage(u64 *s, struct garbage_stats *g)
 	/* Aligned 32-bit writes of every register slot, then reads of every
 	 * size and alignment; misaligned writes stay clear of the ICR. */
 	for (unsigned off = 0; off < 0x1000; off += 4) {
-		u64 v = rnd_next(s);
+		u64 v = rand_next(s);
 		if (off == APIC_ICR)
 			v = tame_icr((u32)v);
 		else if (vector_reg(off & ~0xfu))
@@ -212,7 +203,7 @@ static void xapic_garbage(u64 *s, struct garbage_stats *g)
 		g->writes++;
 	}
 	for (unsigned i = 0; i < 256; i++) {
-		u64 r = rnd_next(s);
+		u64 r = rand_next(s);
 		unsigned size = 1u << (r & 3), off = (unsigned)(r >> 8) & 0xfff;
 		if (off + size > 0x1000)
 			off = 0x1000 - size;
@@ -220,19 +211,19 @@ static void xapic_garbage(u64 *s, struct garbage_stats *g)
 		g->reads++;
 		if (off + size > 0x2f0 && off < APIC_LVTERR + 4)
 			continue;                  /* vectors: aligned, tamed above */
-		mmio_write(XAPIC_BASE + off, size, rnd_next(s));
+		mmio_write(XAPIC_BASE + off, size, rand_next(s));
 		g->writes++;
 	}
 	/* An ICR write of random mode/shorthand/destination, on purpose. */
-	mmio_write(XAPIC_BASE + APIC_ICR2, 4, rnd_next(s));
-	mmio_write(XAPIC_BASE + APIC_ICR, 4, tame_icr((u32)rnd_next(s)));
+	mmio_write(XAPIC_BASE + APIC_ICR2, 4, rand_next(s));
+	mmio_write(XAPIC_BASE + APIC_ICR, 4, tame_icr((u32)rand_next(s)));
 	g->writes += 2;
 }
 
 static void x2apic_garbage(u64 *s, struct garbage_stats *g)
 {
 	for (u32 msr = 0x800; msr < 0x900; msr++) {
-		u64 v = rnd_next(s), old;
+		u64 v = rand_next(s), old;
 		if (msr == X2APIC_MSR(APIC_ICR))
 			v = (v & ~0xffffffffull) | tame_icr((u32)v);
 		else if (vector_reg((msr - 0x800) << 4))
@@ -245,10 +236,10 @@ static void x2apic_garbage(u64 *s, struct garbage_stats *g)
 		g->writes++;
 	}
 	/* Upper ICR half set, low half random: 64-bit x2APIC ICR. */
-	if (wrmsr_safe(X2APIC_MSR(APIC_ICR), (rnd_next(s) & ~0xffffffffull) |
-						     tame_icr((u32)rnd_next(s))))
+	if (wrmsr_safe(X2APIC_MSR(APIC_ICR), (rand_next(s) & ~0xffffffffull) |
+						     tame_icr((u32)rand_next(s))))
 		g->gp++;
-	if (wrmsr_safe(MSR_IA32_TSC_DEADLINE, rdtsc() + (rnd_next(s) & 0xffff)))
+	if (wrmsr_safe(MSR_IA32_TSC_DEADLINE, rdtsc() + (rand_next(s) & 0xffff)))
 		g->gp++;
 	g->writes += 2;
 }
@@ -260,7 +251,7 @@ static void x2apic_garbage(u64 *s, struct garbage_stats *g)
 static void aimed_garbage(u64 *s, struct garbage_stats *g)
 {
 	for (unsigned i = 0; i < 64; i++) {
-		u64 r = rnd_next(s);
+		u64 r = rand_next(s);
 		u32 dest = r & 0x100 ? 0xffffffffu : cpu_apic_id(cpu_at[(r >> 9) % ncpu]);
 		u32 low = tame_icr((u32)(r >> 32));
 		if (apic_x2apic_mode()) {  /* reserved ICR bits #GP here */
@@ -271,7 +262,7 @@ static void aimed_garbage(u64 *s, struct garbage_stats *g)
 		}
 		g->writes++;
 	}
-	u64 r = rnd_next(s);
+	u64 r = rand_next(s);
 	apic_write(APIC_TDCR, (u32)r & 0xb);
 	apic_write(APIC_LVTT, tame_vector((u32)(r >> 8) & 0x700ff));
 	apic_write(APIC_TMICT, (u32)(r >> 32) & 0x3ff);
@@ -311,7 +302,7 @@ static void apic_garbage_cpu(void *arg)
 
 	for (unsigned long r = 0; r < rounds; r++) {
 		/* IA32_APIC_BASE: random bits (most #GP), then both modes. */
-		if (wrmsr_safe(MSR_IA32_APIC_BASE, rnd_next(&s)))
+		if (wrmsr_safe(MSR_IA32_APIC_BASE, rand_next(&s)))
 			g->gp++;
 		apic_restore(smp_id());
 		sti();
@@ -388,7 +379,7 @@ static void xive_line_irq(struct trap_regs *r)
  * the end of RAM, in MMIO, or wild. */
 static u64 xive_addr(u64 *s)
 {
-	u64 r = rnd_next(s);
+	u64 r = rand_next(s);
 
 	switch (r & 7) {
 	case 0: return ram_size - 0x1000;
@@ -400,7 +391,7 @@ static u64 xive_addr(u64 *s)
 	}
 }
 
-static u64 small(u64 *s, unsigned n) { return rnd_next(s) % n; }
+static u64 small(u64 *s, unsigned n) { return rand_next(s) % n; }
 
 static u32 hcall_ok[11];   /* accepted random calls, by opcode */
 
@@ -410,13 +401,13 @@ static long random_hcall(u64 *s)
 	u64 op = 0x3a8 + 4 * small(s, 11), args[6];
 
 	if (!small(s, 16))
-		op = rnd_next(s) & (small(s, 2) ? 0xfff : ~0ull);
-	args[0] = small(s, 4) ? rnd_next(s) & 0xf000000000000000ull : rnd_next(s);   /* flags */
-	args[1] = small(s, 4) ? small(s, xfw.nr_irqs + 4) : rnd_next(s);           /* lisn/target */
-	args[2] = small(s, 4) ? small(s, ncpu + 3) : rnd_next(s);                  /* target/prio */
+		op = rand_next(s) & (small(s, 2) ? 0xfff : ~0ull);
+	args[0] = small(s, 4) ? rand_next(s) & 0xf000000000000000ull : rand_next(s);   /* flags */
+	args[1] = small(s, 4) ? small(s, xfw.nr_irqs + 4) : rand_next(s);           /* lisn/target */
+	args[2] = small(s, 4) ? small(s, ncpu + 3) : rand_next(s);                  /* target/prio */
 	args[3] = small(s, 4) ? small(s, 9) : xive_addr(s);                        /* prio/qpage */
 	args[4] = small(s, 2) ? qshifts[small(s, ARRAY_SIZE(qshifts))] : xive_addr(s);
-	args[5] = rnd_next(s);
+	args[5] = rand_next(s);
 	if (op == H_INT_SET_QUEUE_CONFIG)
 		args[3] = xive_addr(s);
 	if (small(s, 2)) {
@@ -440,13 +431,13 @@ static long random_hcall(u64 *s)
 		case 1:
 			op = H_INT_SET_SOURCE_CONFIG;
 			args[0] = src_flags[small(s, ARRAY_SIZE(src_flags))];
-			args[4] = rnd_next(s) & 0x7fffffff;
+			args[4] = rand_next(s) & 0x7fffffff;
 			break;
 		case 2:
 			op = H_INT_ESB;
 			args[0] = small(s, 2) ? XIVE_ESB_FLAG_STORE : 0;
-			args[2] = small(s, 2) ? 0xc00 + 0x100 * small(s, 4) : rnd_next(s) & 0x1fff;
-			args[3] = rnd_next(s);
+			args[2] = small(s, 2) ? 0xc00 + 0x100 * small(s, 4) : rand_next(s) & 0x1fff;
+			args[3] = rand_next(s);
 			break;
 		default:
 			args[0] = 0;
@@ -479,51 +470,51 @@ static void xive_garbage_cpu(void *arg)
 		for (u64 page = xfw.esb_base; page < esb_end; page += 0x10000) {
 			for (unsigned off = (rank * 8) & 0xfff; off < 0x1000; off += 8 * ncpu * 4) {
 				(void)mmio_read(page + off, 8);
-				mmio_write(page + off, 8, rnd_next(&s));
+				mmio_write(page + off, 8, rand_next(&s));
 				g->reads++;
 				g->writes++;
 			}
-			u64 x = rnd_next(&s);
+			u64 x = rand_next(&s);
 			unsigned size = 1u << (x & 3);
 			u64 off = (x >> 8) & 0xffff & ~(u64)(size - 1);
 			(void)mmio_read(page + off, size);
-			mmio_write(page + off, size, rnd_next(&s));
+			mmio_write(page + off, size, rand_next(&s));
 			g->reads++;
 			g->writes++;
 		}
 		/* TIMA: every offset of the OS page (all sizes), random ones
 		 * in the other three. */
 		for (unsigned off = 0; off < 0x1000; off++) {
-			u64 x = rnd_next(&s);
+			u64 x = rand_next(&s);
 			unsigned size = 1u << (x & 3);
 			if (off % size)
 				size = 1;
 			(void)mmio_read(xfw.tima_os_base + off, size);
 			g->reads++;
 			if (x & 0x100) {
-				mmio_write(xfw.tima_os_base + off, size, rnd_next(&s));
+				mmio_write(xfw.tima_os_base + off, size, rand_next(&s));
 				g->writes++;
 			}
 		}
 		for (unsigned i = 0; i < 512; i++) {
-			u64 x = rnd_next(&s);
+			u64 x = rand_next(&s);
 			unsigned size = 1u << (x & 3);
 			u64 off = (x >> 8) % 0x40000 & ~(u64)(size - 1);
 			(void)mmio_read(tima_base + off, size);
-			mmio_write(tima_base + off, size, rnd_next(&s));
+			mmio_write(tima_base + off, size, rand_next(&s));
 			g->reads++;
 			g->writes++;
 		}
 		/* Doorbell page: raw accesses (wrong sizes, misaligned, the
 		 * opcode register with junk), then well-formed random calls. */
 		for (unsigned i = 0; i < 256; i++) {
-			u64 x = rnd_next(&s);
+			u64 x = rand_next(&s);
 			unsigned size = 1u << (x & 3);
 			u64 off = (x >> 8) & 0xfff;
 			if (off + size > 0x1000)
 				off = 0x1000 - size;
 			(void)mmio_read(xfw.hcall_base + off, size);
-			mmio_write(xfw.hcall_base + off, size, rnd_next(&s));
+			mmio_write(xfw.hcall_base + off, size, rand_next(&s));
 			g->reads++;
 			g->writes++;
 		}

@@ -18,6 +18,7 @@
 #include "apic_mock.h"
 #include "bus.h"
 #include "ioapic.h"
+#include "test_rand.h"
 
 #define LOG_MAX 256
 
@@ -668,16 +669,6 @@ START_TEST(test_bus_registration)
 }
 END_TEST
 
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 static void garbage_deliver(void *opaque, const struct apic_ipi *msg)
 {
 	unsigned *n = opaque;
@@ -716,10 +707,10 @@ START_TEST(test_garbage_never_hurts)
 			ck_assert_uint_eq(v, 0);
 	}
 	for (unsigned i = 0; i < 100000; i++) {
-		uint64_t r = xorshift(&seed);
+		uint64_t r = test_rand(&seed);
 		unsigned len = lens[r % 9];
 		uint64_t off;
-		uint64_t data = xorshift(&seed);
+		uint64_t data = test_rand(&seed);
 
 		switch ((r >> 8) % 8) {
 		case 0: /* anywhere in the page, any alignment */
@@ -800,7 +791,7 @@ static void *mt_device(void *arg)
 	uint64_t seed = 0x9e3779b97f4a7c15ull + first;
 
 	for (unsigned i = 0; i < MT_ITERS; i++) {
-		uint64_t r = xorshift(&seed);
+		uint64_t r = test_rand(&seed);
 
 		ioapic_set_irq(mt.io, first + (unsigned)(r % 8), (r >> 8) & 1);
 	}
@@ -813,7 +804,7 @@ static void *mt_eoi(void *arg)
 
 	(void)arg;
 	while (!atomic_load(&mt.stop)) {
-		uint64_t r = xorshift(&seed);
+		uint64_t r = test_rand(&seed);
 
 		if (r & 1)
 			ioapic_eoi(mt.io, (uint8_t)MT_LEVEL_VEC(r % 8));
@@ -830,7 +821,7 @@ static void *mt_vcpu(void *arg)
 
 	(void)arg;
 	while (!atomic_load(&mt.stop)) {
-		uint64_t r = xorshift(&seed);
+		uint64_t r = test_rand(&seed);
 		unsigned pin = (unsigned)(r % 16);
 		uint32_t low = pin < 8 ? MT_LEVEL_VEC(pin) | LEVEL
 				       : 0x50u + pin;

@@ -18,6 +18,7 @@
 
 #include "bus.h"
 #include "pit.h"
+#include "test_rand.h"
 
 #define BASE_NS 1000000000000ull /* any epoch: the model counts from create */
 #define CMD 0x43
@@ -720,15 +721,6 @@ START_TEST(test_linux_quick_pit_calibrate)
 }
 END_TEST
 
-/* xorshift64*: reproducible garbage. */
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ull;
-}
-
 START_TEST(test_garbage_never_hurts)
 {
 	static const uint16_t ports[] = { 0x40, 0x41, 0x42, 0x43, 0x61,
@@ -745,7 +737,7 @@ START_TEST(test_garbage_never_hurts)
 		ck_assert_uint_eq(pit__read(p, PORTB) & 0xc0, 0);
 	}
 	for (unsigned i = 0; i < 200000; i++) {
-		uint64_t r = rnd(&s);
+		uint64_t r = test_rand(&s);
 		uint16_t port = ports[r % (sizeof(ports) / sizeof(ports[0]))];
 
 		switch ((r >> 8) % 8) {
@@ -909,7 +901,7 @@ static void *hammer(void *arg)
 	uint64_t s = (uint64_t)(uintptr_t)&s | 1;
 
 	for (unsigned i = 0; i < 20000; i++) {
-		uint64_t r = rnd(&s);
+		uint64_t r = test_rand(&s);
 		uint16_t port = (uint16_t)(r % 3 ? 0x40 + (r >> 8) % 4 : 0x61);
 
 		if (r & 0x10000)
