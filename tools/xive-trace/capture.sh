@@ -7,13 +7,19 @@
 #
 #   tools/xive-trace/capture.sh [-o OUTDIR] [VARIANT...]
 #
-# VARIANTs (default: all three):
+# VARIANTs (default: all six):
 #   boot2   2 vCPUs, boot to /init and power off
 #   ipi2    2 vCPUs, IPI-heavy /init (taskset on every CPU, /proc/interrupts),
 #           console input fed to the hvc (device interrupts on its LISN)
 #   ipi4    the same with 4 vCPUs
 #   lsi2    2 vCPUs and a virtio-rng-pci without MSI-X: PCI INTx, an LSI
 #           that Linux manages through H_INT_ESB; /init reads /dev/hwrng
+#   plain2  a plain capture, as a user would record any pseries guest: no
+#           -msg timestamp=on, no capture initramfs, no dyndbg. The kernel
+#           alone on 2 vCPUs boots, finds no root file system and panics
+#           (QEMU exits on the guest's ibm,os-term). Kept raw, as
+#           OUTDIR/plain2.qemu.log: `make xive-replay-test` normalizes it.
+#   plain4  the same with 4 vCPUs
 # OUTDIR defaults to tests/xive-traces. Raw QEMU traces and console logs are
 # kept in build/xive-trace/raw/.
 #
@@ -37,11 +43,11 @@ TIMEOUT=${TIMEOUT:-300}
 while getopts o: opt; do
 	case $opt in
 	o) OUT=$OPTARG ;;
-	*) echo "usage: $0 [-o OUTDIR] [boot2|ipi2|ipi4]..." >&2; exit 2 ;;
+	*) echo "usage: $0 [-o OUTDIR] [boot2|ipi2|ipi4|lsi2|plain2|plain4]..." >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-VARIANTS=${*:-boot2 ipi2 ipi4 lsi2}
+VARIANTS=${*:-boot2 ipi2 ipi4 lsi2 plain2 plain4}
 
 die() { echo "capture: $*" >&2; exit 1; }
 
@@ -87,6 +93,17 @@ fi
 (cd "$tree" && { find . | sort; } | cpio -o -H newc --quiet) | gzip -9 > "$initrd"
 
 qver=$("$QEMU" --version | head -n1)
+
+# The command line "$@" as one shell-quoted line.
+cmdline() {
+	_c=""
+	for a in "$@"; do
+		case $a in *[\ \*\"]*) a="'$a'" ;; esac
+		_c="$_c${_c:+ }$a"
+	done
+	echo "$_c"
+}
+
 dyndbg='dyndbg="file arch/powerpc/sysdev/xive/spapr.c +p"'
 
 run_one() {
@@ -100,11 +117,7 @@ run_one() {
 		-m 1G -nographic -nodefaults -serial mon:stdio \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" $extra \
 		-msg timestamp=on -trace 'xive_*' -trace 'spapr_xive_*' -D "$raw"
-	cmd=""
-	for a in "$@"; do
-		case $a in *[\ \*\"]*) a="'$a'" ;; esac
-		cmd="$cmd${cmd:+ }$a"
-	done
+	cmd=$(cmdline "$@")
 	echo "capture: $name: $cmd"
 	mkfifo "$fifo"
 	timeout "$TIMEOUT" "$@" < "$fifo" > "$con" 2>&1 &
@@ -126,6 +139,23 @@ run_one() {
 		-o "$OUT/$name.trace"
 }
 
+# A plain trace: the raw QEMU log is the test input (normalize.py reads
+# it without thread ids or console at test time).
+run_plain() {
+	name=$1 cpus=$2
+	raw=$OUT/$name.qemu.log con=$CACHE/raw/$name.console
+	rm -f "$raw" "$con"
+	set -- "$QEMU" -M pseries,ic-mode=xive -smp "$cpus" -m 1G -nographic -nodefaults \
+		-serial mon:stdio -kernel "$kernel" -append 'console=hvc0 panic=-1' -no-reboot \
+		-trace 'xive_*' -trace 'spapr_xive_*' -D "$raw"
+	echo "capture: $name: $(cmdline "$@" | sed "s|$CACHE|build/xive-trace|g; s|$ROOT/||g")"
+	rc=0
+	timeout "$TIMEOUT" "$@" < /dev/null > "$con" 2>&1 || rc=$?
+	grep -aq 'Unable to mount root fs' "$con" ||
+		die "$name: the kernel did not reach its root mount (rc $rc), see $con"
+	echo "capture: $name: $(wc -l < "$raw") trace lines, $(wc -c < "$raw") bytes in $raw"
+}
+
 mkdir -p "$OUT"
 for v in $VARIANTS; do
 	case $v in
@@ -133,7 +163,9 @@ for v in $VARIANTS; do
 	ipi2) run_one ipi2 2 ipi ;;
 	ipi4) run_one ipi4 4 ipi ;;
 	lsi2) run_one lsi2 2 lsi -device virtio-rng-pci,vectors=0 ;;
+	plain2) run_plain plain2 2 ;;
+	plain4) run_plain plain4 4 ;;
 	*) die "unknown variant $v" ;;
 	esac
 done
-ls -l "$OUT"/*.trace
+ls -l "$OUT"/*.trace "$OUT"/*.qemu.log 2>/dev/null || true

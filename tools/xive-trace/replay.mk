@@ -3,7 +3,11 @@
 # BUILD when they are defined there.
 #
 #   make xive-replay-test     build $(BUILD)/xive-replay, replay every
-#                             tests/xive-traces/*.trace (a second or so)
+#                             tests/xive-traces/*.trace and, normalized
+#                             into $(BUILD)/xive-replay-plain/, every plain
+#                             QEMU trace tests/xive-traces/*.qemu.log; then
+#                             check that a tampered or malformed plain trace
+#                             fails (replay-negative.sh). A few seconds.
 #   make cross-test-ppc64le   Check unit tests cross-built for ppc64le and
 #                             run under qemu-ppc64le (tools/cross-test-ppc64le.sh)
 #
@@ -20,6 +24,11 @@ CFLAGS ?= -g -O2
 XIVE_REPLAY_SRCS := tools/xive-replay.c $(sort $(wildcard vmm/xive_*.c)) vmm/ipi_domain.c
 XIVE_REPLAY_HDRS := $(wildcard vmm/xive_*.h) vmm/cpumask.h
 XIVE_TRACES := $(sort $(wildcard tests/xive-traces/*.trace))
+# Plain QEMU traces (no thread ids, no capture initramfs), kept raw: the
+# test takes them through normalize.py, as a user's own trace would go.
+XIVE_PLAIN := $(sort $(wildcard tests/xive-traces/*.qemu.log))
+XIVE_PLAIN_DIR := $(BUILD)/xive-replay-plain
+XIVE_PLAIN_TRACES := $(patsubst tests/xive-traces/%.qemu.log,$(XIVE_PLAIN_DIR)/%.trace,$(XIVE_PLAIN))
 # Always C11 and warnings as errors, whatever CFLAGS the includer has.
 XIVE_REPLAY_CFLAGS := $(filter-out -std=% -Wall -Wextra -Werror -pthread,$(CFLAGS)) \
 	-std=c11 -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -Ivmm -Iinclude
@@ -30,9 +39,15 @@ $(BUILD)/xive-replay: $(XIVE_REPLAY_SRCS) $(XIVE_REPLAY_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(XIVE_REPLAY_CFLAGS) $(XIVE_REPLAY_SRCS) -o $@
 
-xive-replay-test: $(BUILD)/xive-replay
+$(XIVE_PLAIN_DIR)/%.trace: tests/xive-traces/%.qemu.log tools/xive-trace/normalize.py
+	@mkdir -p $(@D)
+	python3 tools/xive-trace/normalize.py --trace $< --name $* -o $@
+
+xive-replay-test: $(BUILD)/xive-replay $(XIVE_PLAIN_TRACES)
 	@test -n "$(XIVE_TRACES)" || { echo "xive-replay-test: no tests/xive-traces/*.trace"; exit 1; }
-	$(BUILD)/xive-replay $(XIVE_TRACES)
+	@test -n "$(XIVE_PLAIN)" || { echo "xive-replay-test: no tests/xive-traces/*.qemu.log"; exit 1; }
+	$(BUILD)/xive-replay $(XIVE_TRACES) $(XIVE_PLAIN_TRACES)
+	tools/xive-trace/replay-negative.sh $(BUILD)/xive-replay $(XIVE_PLAIN_DIR)/negative $(firstword $(XIVE_PLAIN))
 
 cross-test-ppc64le:
 	BUILD=$(BUILD) tools/cross-test-ppc64le.sh
