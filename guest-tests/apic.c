@@ -39,15 +39,6 @@ static void counting_irq(struct trap_regs *r)
 	apic_eoi();
 }
 
-/* Let interrupts in until @cond holds (bounded), then close the window. */
-#define irq_wait(cond, us)                                  \
-	({                                                  \
-		sti();                                      \
-		bool __ok = wait_until(cond, us);           \
-		cli();                                      \
-		__ok;                                       \
-	})
-
 static void test_id_version(void)
 {
 	u32 id = apic_read(APIC_ID), ver = apic_read(APIC_LVR);

@@ -34,7 +34,7 @@ run() {
 	log="$LOGDIR/$test-$name.log"
 	start=$(date +%s.%N)
 	timeout "$limit" "$QEMU" "$@" -m 256 -display none -serial stdio -no-reboot \
-		-device isa-debug-exit,iobase=0xf4,iosize=4 \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 -device pc-testdev \
 		-kernel "build/$test.flat" -append "$append" >"$log" 2>&1 </dev/null
 	status=$?
 	secs=$(echo "$start $(date +%s.%N)" | awk '{printf "%.1f", $2 - $1}')
@@ -66,6 +66,7 @@ tcg_args() {
 	callfunc) echo "calls=${CALLFUNC_TCG_CALLS:-20000}" ;;
 	clock) echo "need=pit,pmtimer" ;;
 	swint) echo "xfail=npcode" ;;
+	ioapic) echo "xfail=edgehigh" ;;
 	*) echo "" ;;
 	esac
 }
@@ -81,6 +82,7 @@ kvm_args() {
 	apic) echo "xfail=esr,isr" ;;
 	callfunc) echo "calls=${CALLFUNC_KVM_CALLS:-2000}" ;;
 	clock) echo "need=pit,pmtimer,kvmclock" ;;
+	ioapic) echo "xfail=isr" ;;
 	*) echo "" ;;
 	esac
 }
@@ -99,7 +101,7 @@ if cpu=$(kvm_cpu); then
 		fi
 		run "kvm-x2apic" "$test" 600 "x2apic $(kvm_args "$test")" \
 			-accel kvm -cpu "$cpu,+x2apic" -smp 2
-		if [ "$test" = ipi ] || [ "$test" = smp ]; then
+		if [ "$test" = ipi ] || [ "$test" = smp ] || [ "$test" = ioapic ]; then
 			run "kvm-xapic" "$test" 600 "xapic $(kvm_args "$test")" \
 				-accel kvm -cpu "$cpu,+x2apic" -smp 2
 		fi

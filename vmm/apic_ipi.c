@@ -147,6 +147,11 @@ void apic_ipi_router_destroy(struct apic_ipi_router *r)
 	free(r);
 }
 
+struct irq_domain *apic_vector_domain(struct apic_ipi_router *r)
+{
+	return r ? r->vector_domain : NULL;
+}
+
 struct irq_domain *apic_ipi_domain(struct apic_ipi_router *r)
 {
 	return r ? r->ipi_domain : NULL;

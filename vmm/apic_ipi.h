@@ -40,6 +40,9 @@ struct apic_ipi_router *apic_ipi_router_create(struct virq_table *tbl,
 					       struct apic_bus *bus);
 void apic_ipi_router_destroy(struct apic_ipi_router *r);
 
+/* The APIC vector domain: parent of the IPI and I/O APIC domains. */
+struct irq_domain *apic_vector_domain(struct apic_ipi_router *r);
+
 /* The IPI domain host code reserves APIC IPIs from (arg: uint32_t *hwirq). */
 struct irq_domain *apic_ipi_domain(struct apic_ipi_router *r);
 

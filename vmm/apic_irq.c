@@ -307,17 +307,24 @@ int apic_ack_interrupt(struct apic *apic)
 }
 
 /*
- * EOI: retire the highest in-service vector. Level-triggered vectors would
- * also broadcast an EOI to I/O APICs; the model has none to tell.
+ * EOI: retire the highest in-service vector. A level-triggered one (its TMR
+ * bit set when it was accepted) is also broadcast to the I/O APICs, which
+ * clear their remote IRR for it; after the ISR update, so a redelivery the
+ * broadcast causes sees the vector out of service.
  */
 void apic_eoi(struct apic *a)
 {
 	int v = apic_highest_isr(a);
+	uint32_t bit;
 
 	if (v < 0)
 		return;
-	a->isr[v / 32] &= ~(1u << (v % 32));
+	bit = 1u << (v % 32);
+	a->isr[v / 32] &= ~bit;
 	apic_publish_prio(a);
+	if (a->ops.eoi_broadcast &&
+	    (atomic_load_explicit(&a->tmr[v / 32], memory_order_relaxed) & bit))
+		a->ops.eoi_broadcast(a->ops.opaque, a->cfg.cpu, (uint8_t)v);
 }
 
 /**

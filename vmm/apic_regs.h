@@ -16,8 +16,10 @@
 
 /*
  * Version register: version 0x14 (integrated xAPIC), max LVT entry 6 (seven
- * LVTs, CMCI included), bit 24 clear: no EOI-broadcast suppression, since the
- * model has no I/O APIC to suppress broadcasts to (SVR bit 12 is reserved).
+ * LVTs, CMCI included), bit 24 clear: no EOI-broadcast suppression (SVR
+ * bit 12 is reserved), so every level-triggered EOI goes to the I/O APIC
+ * (apic_ops.eoi_broadcast), as on the 82489DX-era xAPICs Linux expects
+ * when it finds an I/O APIC at version 0x20 with no directed EOI.
  */
 #define APIC_VERSION_VALUE 0x00060014u
 

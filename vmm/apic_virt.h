@@ -147,6 +147,10 @@ struct apic_events {
  *             apic_timer_fire() (any thread), then the owner polls.
  * @send_ipi:  the guest wrote the ICR (or SELF_IPI): route @ipi. Called on
  *             the sender's thread; returns 0 or a negative errno.
+ * @eoi_broadcast: optional (NULL: no I/O APIC): the guest EOIed
+ *             level-triggered @vector on vCPU @cpu; the VMM tells its I/O
+ *             APICs (ioapic_eoi()). Called on the owner's thread, after the
+ *             ISR bit is clear. (Added after v1.)
  */
 struct apic_ops {
 	void *opaque;
@@ -155,6 +159,7 @@ struct apic_ops {
 	void (*kick)(void *opaque, unsigned cpu);
 	void (*timer_arm)(void *opaque, unsigned cpu, uint64_t deadline_ns);
 	int (*send_ipi)(void *opaque, const struct apic_ipi *ipi);
+	void (*eoi_broadcast)(void *opaque, unsigned cpu, uint8_t vector);
 };
 
 /**

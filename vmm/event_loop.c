@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* event_loop.c - the liburing loop behind console, timers, signals, timeout. */
+/*
+ * event_loop.c - the liburing loop behind console, timers (APIC, PIT),
+ * signals, timeout.
+ */
 #include <errno.h>
 #include <liburing.h>
 #include <signal.h>
@@ -12,9 +15,12 @@
 
 #include "event_loop.h"
 #include "kvm_vcpu.h"
+#include "pit.h"
 #include "uart.h"
 
-enum ev_kind { EV_CONSOLE = 1, EV_SIGNAL, EV_TIMER, EV_CONTROL, EV_TIMEOUT };
+enum ev_kind {
+	EV_CONSOLE = 1, EV_SIGNAL, EV_TIMER, EV_CONTROL, EV_TIMEOUT, EV_PIT
+};
 
 #define EV_TAG(kind, index) (((uint64_t)(kind) << 32) | (uint32_t)(index))
 #define EV_KIND(tag) ((enum ev_kind)((tag) >> 32))
@@ -31,6 +37,7 @@ struct event_loop {
 	struct signalfd_siginfo siginfo;
 	uint64_t control_value;
 	uint64_t *timer_values; /* one expiry count per vCPU */
+	uint64_t pit_value;     /* the PIT timer's expiry count */
 	struct __kernel_timespec timeout;
 };
 
@@ -77,6 +84,12 @@ static void queue_timer(struct event_loop *loop, unsigned cpu)
 	queue_read(loop, loop->vm->vcpus[cpu]->timer_fd,
 		   &loop->timer_values[cpu], sizeof(uint64_t),
 		   EV_TAG(EV_TIMER, cpu));
+}
+
+static void queue_pit(struct event_loop *loop)
+{
+	queue_read(loop, loop->vm->pit_timer_fd, &loop->pit_value,
+		   sizeof(loop->pit_value), EV_TAG(EV_PIT, 0));
 }
 
 struct event_loop *event_loop__create(struct vm *vm, char *err, size_t errlen)
@@ -171,6 +184,11 @@ static void handle(struct event_loop *loop, uint64_t tag, int res)
 			queue_timer(loop, index);
 		}
 		break;
+	case EV_PIT: /* IRQ 0's edge is due: the PIT raises it, re-arms */
+		if (res == (int)sizeof(uint64_t))
+			pit__poll(vm->pit);
+		queue_pit(loop);
+		break;
 	case EV_CONTROL:
 		queue_read(loop, loop->control_fd, &loop->control_value,
 			   sizeof(loop->control_value), EV_TAG(EV_CONTROL, 0));
@@ -197,6 +215,7 @@ int event_loop__run(struct event_loop *loop)
 		   sizeof(loop->control_value), EV_TAG(EV_CONTROL, 0));
 	for (unsigned cpu = 0; cpu < vm->nr_cpus; cpu++)
 		queue_timer(loop, cpu);
+	queue_pit(loop);
 	if (vm->cfg.timeout_s) {
 		struct io_uring_sqe *sqe = get_sqe(loop);
 		loop->timeout.tv_sec = vm->cfg.timeout_s;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * event_loop.h - everything that is not a vCPU, in one io_uring on the main
- * thread: console input, APIC timer expiries (one timerfd per vCPU),
+ * thread: console input, APIC timer expiries (one timerfd per vCPU), the
+ * PIT's IRQ 0 edges (one timerfd),
  * SIGINT/SIGTERM (signalfd), the run timeout, and control requests from
  * vCPU threads (an eventfd). The IPI hot path never goes through here.
  */

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
  * firmware_tables.c - the MP table and a minimal ACPI set (RSDP, RSDT, FADT,
- * MADT, an empty DSDT) in the BIOS area, announcing the CPUs and the PM
- * ports of power.c. No IOAPIC: ipivirt has none.
+ * MADT, a DSDT with _S5 and COM1) in the BIOS area, announcing the CPUs, the
+ * I/O APIC with the PC's ISA wiring (IRQ 0 on pin 2, the SCI level and
+ * active high on pin 9), LINT0 ExtINT / LINT1 NMI, and the PM ports of
+ * power.c, as QEMU's and SeaBIOS's tables do.
  */
 #include <string.h>
 
 #include "apic_virt.h"
 #include "boot_info.h"
+#include "ioapic.h"
+#include "isa_irq.h"
 #include "layout.h"
 #include "power.h"
+#include "uart.h"
 
 #define MP_FPS_GPA 0xf0000ull
 #define MP_TABLE_GPA 0xf0010ull
@@ -18,6 +23,14 @@
 #define ACPI_FADT_GPA 0xe0100ull
 #define ACPI_DSDT_GPA 0xe0200ull
 #define ACPI_MADT_GPA 0xe0300ull
+#define ACPI_SCI_IRQ 9
+/* The I/O APIC's ID: 0, as QEMU's (IDs are per bus, not CPU IDs). */
+#define FW_IOAPIC_ID 0
+
+/* MP / MADT interrupt flags: polarity bits 1:0, trigger bits 3:2. */
+#define INTI_CONFORMS 0x0
+#define INTI_ACTIVE_HIGH 0x1
+#define INTI_LEVEL 0xc
 
 static uint8_t checksum(const uint8_t *p, size_t len)
 {
@@ -68,6 +81,42 @@ static void write_mp_table(uint8_t *ram, unsigned nr_cpus)
 	memcpy(t + len + 2, "ISA   ", 6);
 	len += 8;
 	entries++;
+	memset(t + len, 0, 8);            /* the I/O APIC */
+	t[len] = 2;
+	t[len + 1] = FW_IOAPIC_ID;
+	t[len + 2] = IOAPIC_VERSION_VALUE & 0xff;
+	t[len + 3] = 1;                   /* usable */
+	put32(t + len + 4, (uint32_t)IOAPIC_DEFAULT_BASE);
+	len += 8;
+	entries++;
+	/* I/O interrupts: the 8259's ExtINT on pin 0, ISA IRQ n on its pin. */
+	for (int irq = -1; irq < ISA_NR_IRQS; irq++) {
+		uint8_t *e = t + len;
+		if (irq == 2)
+			continue;             /* the cascade: no device */
+		memset(e, 0, 8);
+		e[0] = 3;
+		e[1] = irq < 0 ? 3 : 0;       /* ExtINT : INT */
+		put16(e + 2, irq == ACPI_SCI_IRQ ? INTI_ACTIVE_HIGH | INTI_LEVEL
+						 : INTI_CONFORMS);
+		e[4] = 0;                     /* source bus: ISA */
+		e[5] = (uint8_t)(irq < 0 ? 0 : irq);
+		e[6] = FW_IOAPIC_ID;
+		e[7] = (uint8_t)(irq < 0 ? 0 : isa_irq_gsi((unsigned)irq));
+		len += 8;
+		entries++;
+	}
+	/* Local interrupts: LINT0 ExtINT, LINT1 NMI, on every CPU. */
+	for (unsigned lint = 0; lint < 2; lint++) {
+		uint8_t *e = t + len;
+		memset(e, 0, 8);
+		e[0] = 4;
+		e[1] = lint ? 1 : 3;          /* NMI : ExtINT */
+		e[6] = 0xff;
+		e[7] = (uint8_t)lint;
+		len += 8;
+		entries++;
+	}
 	put16(t + 4, (uint16_t)len);
 	put16(t + 34, entries);
 	t[7] = checksum(t, len);
@@ -90,17 +139,53 @@ static const uint8_t dsdt_s5[] = {
 	/*
 	 * Scope (\_SB) { Device (COM1) { Name (_HID, EisaId ("PNP0501"))
 	 *   Name (_UID, One) Name (_CRS, ResourceTemplate () {
-	 *   IO (Decode16, 0x3F8, 0x3F8, 0x01, 0x08) }) } }
-	 * No IRQ: the UART has no interrupt line, and Linux's 8250_pnp then
-	 * polls it (irq 0) instead of waiting for IRQ 4.
+	 *   IO (Decode16, 0x3F8, 0x3F8, 0x01, 0x08) IRQNoFlags () {4} }) } }
+	 * IRQ 4 is routed through the I/O APIC (uart.c raises it), so Linux's
+	 * 8250_pnp runs the console port on interrupts.
 	 */
-	0x10, 0x30, '\\', '_', 'S', 'B', '_',
-	0x5b, 0x82, 0x28, 'C', 'O', 'M', '1',
+	0x10, 0x33, '\\', '_', 'S', 'B', '_',
+	0x5b, 0x82, 0x2b, 'C', 'O', 'M', '1',
 	0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01,
 	0x08, '_', 'U', 'I', 'D', 0x01,
-	0x08, '_', 'C', 'R', 'S', 0x11, 0x0d, 0x0a, 0x0a,
-	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08, 0x79, 0x00,
+	0x08, '_', 'C', 'R', 'S', 0x11, 0x10, 0x0a, 0x0d,
+	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,
+	0x22, 1u << UART_COM1_IRQ, 0x00, 0x79, 0x00,
 };
+
+/* MADT entries after the CPUs: I/O APIC, overrides, LINT1 NMI. */
+static uint32_t madt_interrupts(uint8_t *e)
+{
+	const uint8_t *start = e;
+
+	e[0] = 1; /* I/O APIC */
+	e[1] = 12;
+	e[2] = FW_IOAPIC_ID;
+	e[3] = 0;
+	put32(e + 4, (uint32_t)IOAPIC_DEFAULT_BASE);
+	put32(e + 8, 0); /* GSI base */
+	e += 12;
+	e[0] = 2; /* override: ISA IRQ 0 -> GSI 2, ISA defaults */
+	e[1] = 10;
+	e[2] = 0;
+	e[3] = 0;
+	put32(e + 4, isa_irq_gsi(0));
+	put16(e + 8, INTI_CONFORMS);
+	e += 10;
+	e[0] = 2; /* override: the SCI, level and active high */
+	e[1] = 10;
+	e[2] = 0;
+	e[3] = ACPI_SCI_IRQ;
+	put32(e + 4, ACPI_SCI_IRQ);
+	put16(e + 8, INTI_ACTIVE_HIGH | INTI_LEVEL);
+	e += 10;
+	e[0] = 4; /* local APIC NMI: every processor's LINT1 */
+	e[1] = 6;
+	e[2] = 0xff;
+	put16(e + 3, INTI_CONFORMS);
+	e[5] = 1;
+	e += 6;
+	return (uint32_t)(e - start);
+}
 
 static void write_acpi(uint8_t *ram, unsigned nr_cpus)
 {
@@ -134,7 +219,7 @@ static void write_acpi(uint8_t *ram, unsigned nr_cpus)
 	memset(fadt, 0, 116);
 	acpi_header(fadt, "FACP", 116, 1);
 	put32(fadt + 40, (uint32_t)ACPI_DSDT_GPA);
-	put16(fadt + 46, 9);                     /* SCI_INT */
+	put16(fadt + 46, ACPI_SCI_IRQ);          /* SCI_INT */
 	put32(fadt + 56, ACPI_PM1A_EVT);
 	put32(fadt + 64, ACPI_PM1A_CNT);
 	put32(fadt + 76, ACPI_PM_TMR);
@@ -165,6 +250,7 @@ static void write_acpi(uint8_t *ram, unsigned nr_cpus)
 			madt_len += 16;
 		}
 	}
+	madt_len += madt_interrupts(madt + madt_len);
 	acpi_header(madt, "APIC", madt_len, 3);
 	madt[9] = checksum(madt, madt_len);
 }

@@ -55,6 +55,7 @@ struct ioapic {
 struct batch {
 	unsigned n;
 	struct apic_ipi msg[IOAPIC_NR_PINS];
+	unsigned pin[IOAPIC_NR_PINS];
 };
 
 static unsigned rte_mode(uint64_t rte)
@@ -86,6 +87,7 @@ static void fire(struct ioapic *io, unsigned pin, struct batch *b)
 
 	if (mode == APIC_DM_REMOTE_READ || mode == APIC_DM_STARTUP)
 		return; /* reserved in a redirection entry: nothing leaves */
+	b->pin[b->n] = pin;
 	b->msg[b->n++] = (struct apic_ipi){
 		.vector = (uint8_t)(rte & IOAPIC_RTE_VECTOR),
 		.delivery_mode = (uint8_t)mode,
@@ -116,7 +118,7 @@ static void unlock_and_send(struct ioapic *io, const struct batch *b)
 {
 	pthread_mutex_unlock(&io->lock);
 	for (unsigned i = 0; i < b->n; i++)
-		io->ops.deliver(io->ops.opaque, &b->msg[i]);
+		io->ops.deliver(io->ops.opaque, b->pin[i], &b->msg[i]);
 }
 
 static void eoi_locked(struct ioapic *io, uint8_t vector, struct batch *b)

@@ -88,7 +88,7 @@
 
 /**
  * struct ioapic_ops - what the I/O APIC needs from its VMM.
- * @deliver: required: send interrupt message @msg (vector, delivery mode,
+ * @deliver: required: pin @pin sends interrupt message @msg (vector, delivery mode,
  *	destination mode, trigger mode and 8-bit destination from the
  *	redirection entry; level_assert true, no shorthand, x2apic false,
  *	source_cpu IOAPIC_SOURCE_CPU). Called on the thread that caused it
@@ -98,7 +98,7 @@
  * @opaque: passed to @deliver.
  */
 struct ioapic_ops {
-	void (*deliver)(void *opaque, const struct apic_ipi *msg);
+	void (*deliver)(void *opaque, unsigned pin, const struct apic_ipi *msg);
 	void *opaque;
 };
 

@@ -23,14 +23,15 @@ struct irq_domain {
 	const struct irq_domain_ops *ops; /* controller domains only */
 	const struct ipi_chip *chip;      /* controller domains only */
 	void *host_data;
-	struct irq_domain *parent;        /* IPI domains only */
-	unsigned flags;                   /* IPI_DOMAIN_* for IPI domains */
+	struct irq_domain *parent;        /* stacked domains only */
+	unsigned flags;                   /* IPI_DOMAIN_*, IRQ_DOMAIN_DEVICE */
 	unsigned nr_cpus;
+	unsigned nr_hwirqs;               /* device domains: pins */
 };
 
 /* Everything one virq owns, allocated in one block. */
 struct ipi_desc {
-	struct ipi_irq_data ipi_level;
+	struct ipi_irq_data top_level; /* the IPI or device domain's */
 	struct ipi_irq_data ctrl_level;
 	struct cpumask mask;
 	bool global;
@@ -97,15 +98,14 @@ struct irq_domain *irq_domain_create_controller(struct virq_table *tbl,
 	return dom;
 }
 
-struct irq_domain *ipi_domain_create(struct irq_domain *parent, unsigned flags,
-				     unsigned nr_cpus)
+/* A domain stacked on controller @parent, in @parent's virq table. */
+static struct irq_domain *stacked_domain(struct irq_domain *parent,
+					 const char *name, unsigned flags,
+					 unsigned nr_cpus)
 {
 	struct irq_domain *dom;
-	unsigned kind = flags & (IPI_DOMAIN_PER_CPU | IPI_DOMAIN_SINGLE);
 
 	if (!parent || !parent->chip || parent->parent)
-		return NULL;
-	if (kind != IPI_DOMAIN_PER_CPU && kind != IPI_DOMAIN_SINGLE)
 		return NULL;
 	if (nr_cpus == 0 || nr_cpus > IPIVIRT_MAX_CPUS)
 		return NULL;
@@ -113,10 +113,36 @@ struct irq_domain *ipi_domain_create(struct irq_domain *parent, unsigned flags,
 	if (!dom)
 		return NULL;
 	dom->table = parent->table;
-	dom->name = "ipi";
+	dom->name = name;
 	dom->parent = parent;
 	dom->flags = flags;
 	dom->nr_cpus = nr_cpus;
+	return dom;
+}
+
+struct irq_domain *ipi_domain_create(struct irq_domain *parent, unsigned flags,
+				     unsigned nr_cpus)
+{
+	unsigned kind = flags & (IPI_DOMAIN_PER_CPU | IPI_DOMAIN_SINGLE);
+
+	if (kind != IPI_DOMAIN_PER_CPU && kind != IPI_DOMAIN_SINGLE)
+		return NULL;
+	return stacked_domain(parent, "ipi", flags, nr_cpus);
+}
+
+struct irq_domain *irq_domain_create_hierarchy(struct irq_domain *parent,
+					       const char *name,
+					       unsigned nr_hwirqs,
+					       unsigned nr_cpus)
+{
+	struct irq_domain *dom;
+
+	if (nr_hwirqs == 0)
+		return NULL;
+	dom = stacked_domain(parent, name ? name : "device",
+			     IRQ_DOMAIN_DEVICE, nr_cpus);
+	if (dom)
+		dom->nr_hwirqs = nr_hwirqs;
 	return dom;
 }
 
@@ -131,7 +157,7 @@ void irq_domain_destroy(struct irq_domain *dom)
 	for (unsigned i = 0; i < tbl->max_virqs; i++) {
 		struct ipi_desc *desc = atomic_load_explicit(
 			&tbl->descs[i], memory_order_acquire);
-		if (desc && (desc->ipi_level.domain == dom ||
+		if (desc && (desc->top_level.domain == dom ||
 			     desc->ctrl_level.domain == dom))
 			ipi_destroy(tbl, i + 1);
 	}
@@ -164,27 +190,21 @@ static bool mask_valid(const struct cpumask *mask, unsigned nr_cpus)
 	return !cpumask_empty(mask) && cpumask_subset(mask, &all);
 }
 
-int ipi_reserve(struct irq_domain *dom, const struct cpumask *mask,
-		bool global, const void *arg)
+/*
+ * Give a new virq a descriptor with two levels, @top in @dom over the
+ * controller below it: an IPI (top hwirq chosen by the controller) or a
+ * device pin (@top_hwirq, its own). The controller names its hwirq(s) for
+ * the CPUs of @mask from @arg.
+ */
+static int virq_alloc(struct irq_domain *dom, const struct cpumask *mask,
+		      bool global, uint32_t top_hwirq, const void *arg)
 {
-	struct virq_table *tbl;
+	struct virq_table *tbl = dom->table;
+	struct irq_domain *ctrl = dom->parent;
+	bool per_cpu = dom->flags & IPI_DOMAIN_PER_CPU;
 	struct ipi_desc *desc;
-	struct irq_domain *ctrl;
-	bool per_cpu;
 	unsigned slot;
 	int err;
-
-	if (!dom || !dom->parent || !mask)
-		return -EINVAL;
-	if (!mask_valid(mask, dom->nr_cpus))
-		return -EINVAL;
-	/* A global per-CPU IPI needs a hwirq on every CPU it may reach. */
-	if (global && (dom->flags & IPI_DOMAIN_PER_CPU) &&
-	    cpumask_weight(mask) != dom->nr_cpus)
-		return -EINVAL;
-	tbl = dom->table;
-	ctrl = dom->parent;
-	per_cpu = dom->flags & IPI_DOMAIN_PER_CPU;
 
 	desc = calloc(1, sizeof(*desc) +
 			 (per_cpu ? dom->nr_cpus * sizeof(uint32_t) : 0));
@@ -204,7 +224,7 @@ int ipi_reserve(struct irq_domain *dom, const struct cpumask *mask,
 		goto out_unlock;
 	}
 
-	desc->ipi_level = (struct ipi_irq_data){
+	desc->top_level = (struct ipi_irq_data){
 		.virq = slot + 1,
 		.hwirq = IPI_HWIRQ_INVALID,
 		.domain = dom,
@@ -219,7 +239,7 @@ int ipi_reserve(struct irq_domain *dom, const struct cpumask *mask,
 		for (unsigned cpu = 0; cpu < dom->nr_cpus; cpu++)
 			desc->cpu_hwirq[cpu] = IPI_HWIRQ_INVALID;
 		desc->ctrl_level.cpu_hwirq = desc->cpu_hwirq;
-		desc->ipi_level.cpu_hwirq = desc->cpu_hwirq;
+		desc->top_level.cpu_hwirq = desc->cpu_hwirq;
 	}
 
 	err = ctrl->ops->alloc(ctrl, &desc->ctrl_level, mask, arg);
@@ -245,7 +265,10 @@ int ipi_reserve(struct irq_domain *dom, const struct cpumask *mask,
 		err = -EIO;
 		goto out_unlock;
 	}
-	desc->ipi_level.hwirq = desc->ctrl_level.hwirq;
+	/* An IPI is named by its controller hwirq; a device irq by its pin. */
+	desc->top_level.hwirq = (dom->flags & IRQ_DOMAIN_DEVICE)
+					? top_hwirq
+					: desc->ctrl_level.hwirq;
 
 	atomic_store_explicit(&tbl->descs[slot], desc, memory_order_release);
 	pthread_mutex_unlock(&tbl->lock);
@@ -255,6 +278,44 @@ out_unlock:
 	pthread_mutex_unlock(&tbl->lock);
 	free(desc);
 	return err;
+}
+
+int ipi_reserve(struct irq_domain *dom, const struct cpumask *mask,
+		bool global, const void *arg)
+{
+	if (!dom || !dom->parent || !mask || (dom->flags & IRQ_DOMAIN_DEVICE))
+		return -EINVAL;
+	if (!mask_valid(mask, dom->nr_cpus))
+		return -EINVAL;
+	/* A global per-CPU IPI needs a hwirq on every CPU it may reach. */
+	if (global && (dom->flags & IPI_DOMAIN_PER_CPU) &&
+	    cpumask_weight(mask) != dom->nr_cpus)
+		return -EINVAL;
+	return virq_alloc(dom, mask, global, IPI_HWIRQ_INVALID, arg);
+}
+
+int irq_domain_alloc_irq(struct irq_domain *dom, uint32_t hwirq,
+			 const void *parent_arg)
+{
+	struct cpumask all;
+
+	if (!dom || !(dom->flags & IRQ_DOMAIN_DEVICE) || hwirq >= dom->nr_hwirqs)
+		return -EINVAL;
+	cpumask_fill(&all, dom->nr_cpus);
+	return virq_alloc(dom, &all, true, hwirq, parent_arg);
+}
+
+int irq_domain_free_irq(struct virq_table *tbl, unsigned virq)
+{
+	return ipi_destroy(tbl, virq);
+}
+
+const struct ipi_irq_data *irq_get_irq_data(const struct virq_table *tbl,
+					    unsigned virq)
+{
+	const struct ipi_desc *desc = desc_lookup(tbl, virq);
+
+	return desc ? &desc->top_level : NULL;
 }
 
 int ipi_destroy(struct virq_table *tbl, unsigned virq)
@@ -273,11 +334,11 @@ int ipi_destroy(struct virq_table *tbl, unsigned virq)
 	}
 	atomic_store_explicit(&tbl->descs[virq - 1], NULL,
 			      memory_order_release);
-	pthread_mutex_unlock(&tbl->lock);
-
+	/* Under the lock: alloc and free of one controller never overlap. */
 	ctrl = desc->ctrl_level.domain;
 	if (ctrl->ops->free)
 		ctrl->ops->free(ctrl, &desc->ctrl_level);
+	pthread_mutex_unlock(&tbl->lock);
 	free(desc);
 	return 0;
 }
@@ -351,7 +412,7 @@ int ipi_send_single(const struct virq_table *tbl, unsigned virq, unsigned cpu)
 {
 	struct ipi_desc *desc = desc_lookup(tbl, virq);
 
-	if (!desc || cpu >= desc->ipi_level.domain->nr_cpus)
+	if (!desc || cpu >= desc->top_level.domain->nr_cpus)
 		return -EINVAL;
 	/* Global IPIs may reach any CPU; the others only their own mask. */
 	if (!desc->global && !cpumask_test(&desc->mask, cpu))
@@ -368,7 +429,7 @@ int ipi_send_mask(const struct virq_table *tbl, unsigned virq,
 
 	if (!desc || !mask)
 		return -EINVAL;
-	cpumask_fill(&all, desc->ipi_level.domain->nr_cpus);
+	cpumask_fill(&all, desc->top_level.domain->nr_cpus);
 	if (!cpumask_subset(mask, &all))
 		return -EINVAL;
 	if (!desc->global && !cpumask_subset(mask, &desc->mask))

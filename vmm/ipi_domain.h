@@ -9,6 +9,12 @@
  *   [IPI domain] ---> [APIC vector domain]   one hwirq (vector) for all CPUs
  *   [IPI domain] ---> [XIVE source domain]   one hwirq (IPI source) per CPU
  *
+ * Device interrupt controllers stack the same way on the same table: a
+ * device domain's hwirqs are its input pins, and each pin in use has a virq
+ * whose parent level is the controller hwirq it is programmed to send:
+ *
+ *   [IOAPIC domain] -> [APIC vector domain]  pin -> (vector, mode, trigger)
+ *
  * Each virq has one struct ipi_irq_data per level, chained by @parent_data.
  * Virqs live in a struct virq_table, one per VM, so several controllers can
  * coexist without clashing numbers. Nothing here is global.
@@ -83,6 +89,7 @@ struct irq_domain_ops {
 /* Domain flags, as Linux's IRQ_DOMAIN_FLAG_IPI_PER_CPU / _SINGLE. */
 #define IPI_DOMAIN_PER_CPU (1u << 0) /* one hwirq per CPU (XIVE) */
 #define IPI_DOMAIN_SINGLE (1u << 1)  /* one hwirq for all CPUs (APIC) */
+#define IRQ_DOMAIN_DEVICE (1u << 2)  /* device pins (IOAPIC) */
 
 /*
  * The virq table of one VM. @max_virqs bounds how many IPIs may exist.
@@ -115,6 +122,41 @@ struct irq_domain *irq_domain_create_controller(struct virq_table *tbl,
  */
 struct irq_domain *ipi_domain_create(struct irq_domain *parent, unsigned flags,
 				     unsigned nr_cpus);
+
+/**
+ * irq_domain_create_hierarchy() - a device interrupt domain on @parent.
+ * @parent:    a controller domain (the APIC vector domain).
+ * @name:      for diagnostics.
+ * @nr_hwirqs: its input pins; hwirqs 0..@nr_hwirqs-1.
+ * @nr_cpus:   the CPUs its interrupts may reach.
+ * Return: the domain, or NULL for bad arguments or no memory.
+ */
+struct irq_domain *irq_domain_create_hierarchy(struct irq_domain *parent,
+					       const char *name,
+					       unsigned nr_hwirqs,
+					       unsigned nr_cpus);
+
+/**
+ * irq_domain_alloc_irq() - a virq for pin @hwirq of device domain @dom.
+ * @dom:        a domain from irq_domain_create_hierarchy().
+ * @hwirq:      the pin.
+ * @parent_arg: what the controller's alloc is asked for (for the APIC
+ *              vector domain: a uint32_t APIC_IPI_HWIRQ()).
+ * The virq is global (any CPU), sent with the __ipi_send_*() and
+ * ipi_send_*() calls like an IPI; a pin may have several virqs (one per
+ * programming), each freed with irq_domain_free_irq().
+ * Return: the virq (> 0) or a negative errno.
+ */
+int irq_domain_alloc_irq(struct irq_domain *dom, uint32_t hwirq,
+			 const void *parent_arg);
+int irq_domain_free_irq(struct virq_table *tbl, unsigned virq);
+
+/*
+ * The top level of @virq's hierarchy (the IPI or device domain's data;
+ * ->parent_data is the controller's), or NULL for an unknown virq.
+ */
+const struct ipi_irq_data *irq_get_irq_data(const struct virq_table *tbl,
+					    unsigned virq);
 
 /* Destroy a domain and every IPI still reserved through it. */
 void irq_domain_destroy(struct irq_domain *dom);

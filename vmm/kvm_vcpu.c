@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "fault_inject.h"
+#include "ioapic.h"
 #include "flight_recorder.h"
 #include "kvm_compat.h"
 #include "kvm_cpu_setup.h"
@@ -145,12 +146,22 @@ static int ops_send_ipi(void *opaque, const struct apic_ipi *ipi)
 	return apic_ipi_route(vm->apic_router, ipi);
 }
 
+static void ops_eoi_broadcast(void *opaque, unsigned cpu, uint8_t vector)
+{
+	struct vm *vm = opaque;
+
+	(void)cpu;
+	if (vm->ioapic)
+		ioapic_eoi(vm->ioapic, vector);
+}
+
 static const struct apic_ops vcpu_apic_ops = {
 	.now_ns = vm_clock_ns,
 	.guest_tsc = ops_guest_tsc,
 	.kick = ops_kick,
 	.timer_arm = ops_timer_arm,
 	.send_ipi = ops_send_ipi,
+	.eoi_broadcast = ops_eoi_broadcast,
 };
 
 /* ---- lifecycle ----------------------------------------------------------- */

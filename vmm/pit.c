@@ -83,6 +83,7 @@ struct pit {
 	uint8_t portb;        /* port 0x61's writable bits */
 	bool refresh;
 	bool irq_level;       /* channel 0's OUT as last told to raise_irq */
+	int64_t rise_at;      /* channel 0's next rise as last armed; NEVER */
 };
 
 static uint32_t modulus(const struct pit_channel *c)
@@ -413,17 +414,41 @@ static void set_gate(struct pit_channel *c, bool level, int64_t t)
 	}
 }
 
-/* Channel 0's OUT to raise_irq, on a change. Lock held. */
+static int64_t next_rise(struct pit_channel *c, int64_t t);
+
+/*
+ * Channel 0's OUT to raise_irq, on a change, and its next rise to
+ * timer_arm. Lock held. A rise that came and went between two looks (mode
+ * 2's low pulse lasts one PIT clock, 838 ns; any host timer is later than
+ * that) is replayed as low then high: for an edge-triggered IRQ0 the edge
+ * is what counts.
+ */
 static void update_irq(struct pit *pit, int64_t t)
 {
 	bool level;
+	int64_t rise;
 
 	if (!pit->ops.raise_irq)
 		return;
+	if (pit->rise_at != NEVER && t >= pit->rise_at) {
+		if (pit->irq_level)
+			pit->ops.raise_irq(pit->ops.opaque, false);
+		pit->ops.raise_irq(pit->ops.opaque, true);
+		pit->irq_level = true;
+	}
 	level = ce_out(&pit->ch[0], t);
 	if (level != pit->irq_level) {
 		pit->irq_level = level;
 		pit->ops.raise_irq(pit->ops.opaque, level);
+	}
+	rise = next_rise(&pit->ch[0], t);
+	if (rise != pit->rise_at) {
+		pit->rise_at = rise;
+		if (pit->ops.timer_arm)
+			pit->ops.timer_arm(pit->ops.opaque,
+					   rise == NEVER ? 0
+							 : pit->t0_ns +
+								   ticks_to_ns(rise));
 	}
 }
 
@@ -451,6 +476,7 @@ struct pit *pit__create(const struct pit_ops *ops)
 		c->running = c->gate;
 	}
 	pit->irq_level = ce_out(&pit->ch[0], 0);
+	pit->rise_at = NEVER; /* armed at the first access or pit__poll() */
 	return pit;
 }
 

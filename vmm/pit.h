@@ -35,14 +35,19 @@
  * @raise_irq: optional: channel 0's OUT line (IRQ0 on a PC) changed to
  *	@level. Called with the PIT's lock held, so it must not call back
  *	into the PIT. It is called when an access or pit__poll() observes a
- *	change: a VMM with an interrupt controller to take IRQ0 arms a timer
- *	for pit__next_event_ns() and calls pit__poll() when it fires.
- *	ipivirt has no IOAPIC yet and passes NULL.
- * @opaque: passed to both.
+ *	change, and a rise that passed unseen between two looks (mode 2's
+ *	one-clock low pulse) is replayed as false, true.
+ * @timer_arm: optional, with @raise_irq: channel 0's next rise is now at
+ *	@deadline_ns (now_ns clock), 0 when none is coming. The VMM arms a
+ *	host timer and calls pit__poll() when it fires. Lock held, as above.
+ *	Called from accesses and pit__poll(); call pit__poll() once after
+ *	creation to arm the first one.
+ * @opaque: passed to all three.
  */
 struct pit_ops {
 	uint64_t (*now_ns)(void *opaque);
 	void (*raise_irq)(void *opaque, bool level);
+	void (*timer_arm)(void *opaque, uint64_t deadline_ns);
 	void *opaque;
 };
 

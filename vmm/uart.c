@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * uart.c - 16550A register model. No interrupt line: ipivirt guests poll
- * the line status register, which is all a test kernel or an early console
- * needs.
+ * uart.c - 16550A register model with its interrupt output.
+ *
+ * Transmission is instant (a written byte leaves at once), so the THR is
+ * always empty and the transmitter-empty interrupt is pending whenever the
+ * guest has not just acknowledged it (by reading IIR while it is the
+ * source, or by writing the THR, which empties again at once and raises it
+ * anew). Interrupt sources, highest priority first: received data (IER
+ * bit 0), THR empty (IER bit 1); there are no line errors or modem status
+ * changes to report. On a PC board the INTR pin reaches the interrupt
+ * controller only through MCR OUT2 (a tristate buffer), and loopback mode
+ * disconnects it; both are modelled, Linux sets OUT2 when it uses the IRQ.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -26,7 +34,12 @@
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 #define MCR_LOOP 0x10
+#define MCR_OUT2 0x08
+#define IER_RDI 0x01  /* received data available */
+#define IER_THRI 0x02 /* transmitter holding register empty */
 #define IIR_NO_INT 0x01
+#define IIR_THRI 0x02
+#define IIR_RDI 0x04
 #define IIR_FIFO_ENABLED 0xc0
 
 #define RX_FIFO_SIZE 256
@@ -35,6 +48,10 @@
 struct uart {
 	pthread_mutex_t lock; /* vCPUs and the event loop share it */
 	int out_fd;
+	struct isa_irq irq;
+	unsigned irq_line;
+	bool irq_level;       /* what irq.set was last told */
+	bool thre_pending;    /* THR-empty interrupt not yet acknowledged */
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
 	uint8_t rx[RX_FIFO_SIZE];
 	unsigned rx_head, rx_count;
@@ -42,7 +59,8 @@ struct uart {
 	size_t line_len;
 };
 
-struct uart *uart__create(int out_fd)
+struct uart *uart__create(int out_fd, const struct isa_irq *irq,
+			  unsigned line)
 {
 	struct uart *uart = calloc(1, sizeof(*uart));
 
@@ -50,6 +68,9 @@ struct uart *uart__create(int out_fd)
 		return NULL;
 	pthread_mutex_init(&uart->lock, NULL);
 	uart->out_fd = out_fd;
+	if (irq)
+		uart->irq = *irq;
+	uart->irq_line = line;
 	uart->dll = 1; /* 115200 baud */
 	return uart;
 }
@@ -87,6 +108,28 @@ void uart__flush(struct uart *uart)
 	pthread_mutex_unlock(&uart->lock);
 }
 
+/* The highest-priority pending source, as IIR bits 3:0. */
+static uint8_t pending_iir(const struct uart *uart)
+{
+	if ((uart->ier & IER_RDI) && uart->rx_count)
+		return IIR_RDI;
+	if ((uart->ier & IER_THRI) && uart->thre_pending)
+		return IIR_THRI;
+	return IIR_NO_INT;
+}
+
+/* Drive the IRQ line from the pending sources, on a change. Lock held. */
+static void update_irq(struct uart *uart)
+{
+	bool level = pending_iir(uart) != IIR_NO_INT &&
+		     (uart->mcr & (MCR_OUT2 | MCR_LOOP)) == MCR_OUT2;
+
+	if (level == uart->irq_level || !uart->irq.set)
+		return;
+	uart->irq_level = level;
+	uart->irq.set(uart->irq.opaque, uart->irq_line, level);
+}
+
 static void rx_push(struct uart *uart, uint8_t c)
 {
 	if (uart->rx_count == RX_FIFO_SIZE)
@@ -100,6 +143,7 @@ void uart__receive(struct uart *uart, const uint8_t *buf, size_t len)
 	pthread_mutex_lock(&uart->lock);
 	for (size_t i = 0; i < len; i++)
 		rx_push(uart, buf[i]);
+	update_irq(uart);
 	pthread_mutex_unlock(&uart->lock);
 }
 
@@ -116,7 +160,7 @@ static void transmit(struct uart *uart, uint8_t c)
 
 static uint8_t reg_read(struct uart *uart, unsigned reg)
 {
-	uint8_t c;
+	uint8_t c, iir;
 
 	switch (reg) {
 	case UART_RBR_THR:
@@ -131,7 +175,10 @@ static uint8_t reg_read(struct uart *uart, unsigned reg)
 	case UART_IER:
 		return (uart->lcr & LCR_DLAB) ? uart->dlm : uart->ier;
 	case UART_IIR_FCR:
-		return IIR_NO_INT | ((uart->fcr & 1) ? IIR_FIFO_ENABLED : 0);
+		iir = pending_iir(uart);
+		if (iir == IIR_THRI) /* reading IIR acknowledges THR empty */
+			uart->thre_pending = false;
+		return iir | ((uart->fcr & 1) ? IIR_FIFO_ENABLED : 0);
 	case UART_LCR:
 		return uart->lcr;
 	case UART_MCR:
@@ -152,16 +199,23 @@ static void reg_write(struct uart *uart, unsigned reg, uint8_t v)
 {
 	switch (reg) {
 	case UART_RBR_THR:
-		if (uart->lcr & LCR_DLAB)
+		if (uart->lcr & LCR_DLAB) {
 			uart->dll = v;
-		else
+		} else {
 			transmit(uart, v);
+			uart->thre_pending = true; /* sent: empty again */
+		}
 		break;
 	case UART_IER:
-		if (uart->lcr & LCR_DLAB)
+		if (uart->lcr & LCR_DLAB) {
 			uart->dlm = v;
-		else
+		} else {
+			/* Enabling THRI with the THR empty raises it (Linux's
+			 * UART_BUG_THRE probe counts on that). */
+			if ((v & IER_THRI) && !(uart->ier & IER_THRI))
+				uart->thre_pending = true;
 			uart->ier = v & 0x0f;
+		}
 		break;
 	case UART_IIR_FCR:
 		uart->fcr = v;
@@ -198,6 +252,7 @@ static void uart_access(void *opaque, unsigned cpu, uint64_t addr, void *data,
 		else
 			bytes[i] = reg_read(uart, reg);
 	}
+	update_irq(uart);
 	pthread_mutex_unlock(&uart->lock);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +16,9 @@
 #include "event_loop.h"
 #include "flight_recorder.h"
 #include "fw_cfg.h"
+#include "ioapic.h"
+#include "ioapic_route.h"
+#include "isa_irq.h"
 #include "kvm_compat.h"
 #include "kvm_cpu_setup.h"
 #include "kvm_vcpu.h"
@@ -22,6 +26,7 @@
 #include "layout.h"
 #include "linux_boot.h"
 #include "loader.h"
+#include "pc_testdev.h"
 #include "pit.h"
 #include "pm_timer.h"
 #include "power.h"
@@ -42,6 +47,33 @@ uint64_t vm_clock_ns(void *opaque)
 {
 	(void)opaque;
 	return vm_now_ns();
+}
+
+void vm_set_isa_irq(void *opaque, unsigned line, bool level)
+{
+	struct vm *vm = opaque;
+
+	if (line < IOAPIC_NR_PINS)
+		ioapic_set_irq(vm->ioapic, isa_irq_gsi(line), level);
+}
+
+/* The PIT's OUT 0 is ISA IRQ 0. */
+static void pit_raise_irq(void *opaque, bool level)
+{
+	vm_set_isa_irq(opaque, 0, level);
+}
+
+/* Arm the event loop's PIT timer for the next IRQ 0 edge (0: disarm). */
+static void pit_timer_arm(void *opaque, uint64_t deadline_ns)
+{
+	struct vm *vm = opaque;
+	struct itimerspec its = { 0 };
+
+	if (deadline_ns) {
+		its.it_value.tv_sec = (time_t)(deadline_ns / 1000000000ull);
+		its.it_value.tv_nsec = (long)(deadline_ns % 1000000000ull);
+	}
+	timerfd_settime(vm->pit_timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
 void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
@@ -220,18 +252,31 @@ static int load_guest(struct vm *vm, const struct guest_images *img,
 
 static int setup_devices(struct vm *vm, char *err, size_t errlen)
 {
-	/* No IRQ0 yet: without an IOAPIC, the PIT's OUT 0 goes nowhere. */
-	const struct pit_ops pit_ops = { .now_ns = vm_clock_ns };
+	const struct pit_ops pit_ops = {
+		.now_ns = vm_clock_ns,
+		.raise_irq = pit_raise_irq,
+		.timer_arm = pit_timer_arm,
+		.opaque = vm,
+	};
 	const struct pm_timer_ops pm_timer_ops = { .now_ns = vm_clock_ns };
+	const struct isa_irq isa = { .set = vm_set_isa_irq, .opaque = vm };
 	int ret;
 
 	bus__init(&vm->pio_bus, "pio");
 	bus__init(&vm->mmio_bus, "mmio");
-	vm->uart = uart__create(STDOUT_FILENO);
+	vm->pit_timer_fd = timerfd_create(CLOCK_MONOTONIC,
+					  TFD_CLOEXEC | TFD_NONBLOCK);
+	if (vm->pit_timer_fd < 0) {
+		snprintf(err, errlen, "timerfd_create: %s", strerror(errno));
+		return -errno;
+	}
+	vm->uart = uart__create(STDOUT_FILENO, &isa, UART_COM1_IRQ);
 	vm->fw_cfg = fw_cfg__create(vm->ram_size, (uint16_t)vm->nr_cpus);
 	vm->pit = pit__create(&pit_ops);
 	vm->pm_timer = pm_timer__create(&pm_timer_ops);
-	if (!vm->uart || !vm->fw_cfg || !vm->pit || !vm->pm_timer) {
+	vm->testdev = pc_testdev__create(&isa);
+	if (!vm->uart || !vm->fw_cfg || !vm->pit || !vm->pm_timer ||
+	    !vm->testdev) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -245,14 +290,24 @@ static int setup_devices(struct vm *vm, char *err, size_t errlen)
 					 ACPI_PM_TMR);
 	if (!ret)
 		ret = pit__register(vm->pit, &vm->pio_bus);
+	if (!ret)
+		ret = pc_testdev__register(vm->testdev, &vm->pio_bus);
+	if (!ret)
+		ret = ioapic__register(vm->ioapic, &vm->mmio_bus,
+				       IOAPIC_DEFAULT_BASE);
 	if (ret)
 		snprintf(err, errlen, "device registration failed: %s",
 			 strerror(-ret));
+	else
+		pit__poll(vm->pit); /* arms the first IRQ 0 edge */
 	return ret;
 }
 
+/* The local APICs' EOI broadcast reaches the I/O APIC. */
 static int setup_interrupts(struct vm *vm, char *err, size_t errlen)
 {
+	struct ioapic_ops io_ops = { .deliver = ioapic_router_deliver };
+
 	vm->virqs = virq_table_create(4096);
 	vm->apic_bus = apic_bus_create(vm->nr_cpus);
 	if (!vm->virqs || !vm->apic_bus) {
@@ -262,6 +317,14 @@ static int setup_interrupts(struct vm *vm, char *err, size_t errlen)
 	vm->apic_router = apic_ipi_router_create(vm->virqs, vm->apic_bus);
 	if (!vm->apic_router) {
 		snprintf(err, errlen, "cannot create the APIC IPI domain");
+		return -ENOMEM;
+	}
+	vm->ioapic_router = ioapic_router_create(vm->apic_router, vm->virqs,
+						 vm->apic_bus);
+	io_ops.opaque = vm->ioapic_router;
+	vm->ioapic = vm->ioapic_router ? ioapic_create(&io_ops) : NULL;
+	if (!vm->ioapic) {
+		snprintf(err, errlen, "cannot create the I/O APIC");
 		return -ENOMEM;
 	}
 	return 0;
@@ -274,7 +337,7 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
 	int ret;
 
 	memset(vm, 0, sizeof(*vm));
-	vm->kvm_fd = vm->vm_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->pit_timer_fd = -1;
 	vm->cfg = *cfg;
 	vm->nr_cpus = cfg->nr_cpus;
 	vm->start_ns = vm_now_ns();
@@ -326,6 +389,10 @@ void vm__destroy(struct vm *vm)
 	vm->fr = NULL;
 	x86_xive__destroy(vm->xive_dev);
 	vm->xive_dev = NULL;
+	ioapic_destroy(vm->ioapic);
+	vm->ioapic = NULL;
+	ioapic_router_destroy(vm->ioapic_router);
+	vm->ioapic_router = NULL;
 	apic_ipi_router_destroy(vm->apic_router);
 	apic_bus_destroy(vm->apic_bus);
 	virq_table_destroy(vm->virqs);
@@ -333,6 +400,11 @@ void vm__destroy(struct vm *vm)
 	fw_cfg__destroy(vm->fw_cfg);
 	pit__destroy(vm->pit);
 	vm->pit = NULL;
+	if (vm->pit_timer_fd >= 0)
+		close(vm->pit_timer_fd);
+	vm->pit_timer_fd = -1;
+	pc_testdev__destroy(vm->testdev);
+	vm->testdev = NULL;
 	pm_timer__destroy(vm->pm_timer);
 	vm->pm_timer = NULL;
 	kvm_vm__close(vm);

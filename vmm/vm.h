@@ -62,6 +62,9 @@ struct uart;
 struct fw_cfg;
 struct pit;
 struct pm_timer;
+struct ioapic;
+struct ioapic_router;
+struct pc_testdev;
 struct xive_dev;
 struct flight_recorder;
 
@@ -98,12 +101,16 @@ struct vm {
 	struct bus pio_bus, mmio_bus;
 	struct uart *uart;
 	struct fw_cfg *fw_cfg;
-	struct pit *pit;           /* 8254 + port 0x61: TSC calibration */
+	struct pit *pit;           /* 8254 + port 0x61; OUT 0 is IRQ 0 */
+	int pit_timer_fd;          /* the PIT's next IRQ 0 edge (event loop) */
 	struct pm_timer *pm_timer; /* ACPI PM timer at ACPI_PM_TMR */
+	struct pc_testdev *testdev; /* QEMU's pc-testdev ports */
 
 	struct virq_table *virqs;
 	struct apic_bus *apic_bus;
 	struct apic_ipi_router *apic_router;
+	struct ioapic *ioapic;     /* at IOAPIC_DEFAULT_BASE, ISA IRQs */
+	struct ioapic_router *ioapic_router; /* its domain on the vectors */
 	struct xive_dev *xive_dev; /* --irqchip xive only */
 	struct flight_recorder *fr; /* --trace only; NULL costs one test */
 	struct fault_inject *fi;    /* --inject only; NULL costs one test */
@@ -147,6 +154,12 @@ bool vm_should_stop(const struct vm *vm);
  * -1 when the run has not ended. Shared by `ipivirt run` and libipivirt.
  */
 int vm_exit_status(struct vm *vm);
+
+/*
+ * vm_set_isa_irq() - struct isa_irq.set for the VM's devices (@opaque: the
+ * VM): ISA IRQ @line drives its I/O APIC pin (isa_irq_gsi()).
+ */
+void vm_set_isa_irq(void *opaque, unsigned line, bool level);
 
 uint64_t vm_now_ns(void);
 /* vm_now_ns() as the models' now_ns callback (@opaque unused). */

@@ -17,6 +17,9 @@ struct sdt_header {
 
 static u16 pm1a_cnt, pm_tmr;
 static unsigned madt_cpus;
+static u32 ioapic_addr;
+static u32 isa_gsi[16];  /* ISA IRQ -> GSI, identity unless overridden */
+static u16 isa_flags[16];
 
 static bool checksum_ok(const void *p, u32 len)
 {
@@ -50,12 +53,21 @@ static void parse_madt(const u8 *t, u32 len)
 			madt_cpus++;
 		else if (t[off] == 9 && (*(const u32 *)(t + off + 8) & 1))  /* x2APIC */
 			madt_cpus++;
+		else if (t[off] == 1 && !ioapic_addr)                       /* I/O APIC */
+			ioapic_addr = *(const u32 *)(t + off + 4);
+		else if (t[off] == 2 && t[off + 3] < 16) {                  /* override */
+			isa_gsi[t[off + 3]] = *(const u32 *)(t + off + 4);
+			isa_flags[t[off + 3]] = *(const u16 *)(t + off + 8);
+		}
 	}
 }
 
 void acpi_init(void)
 {
 	const struct sdt_header *rsdt = find_rsdt();
+
+	for (unsigned i = 0; i < 16; i++)
+		isa_gsi[i] = i;
 
 	if (!rsdt || memcmp(rsdt->sig, "RSDT", 4) || !checksum_ok(rsdt, rsdt->length))
 		return;
@@ -75,3 +87,6 @@ void acpi_init(void)
 u16 acpi_pm1a_cnt(void) { return pm1a_cnt; }
 u16 acpi_pm_timer(void) { return pm_tmr; }
 unsigned acpi_madt_cpus(void) { return madt_cpus; }
+u32 acpi_ioapic_addr(void) { return ioapic_addr; }
+u32 acpi_isa_irq_gsi(unsigned irq) { return irq < 16 ? isa_gsi[irq] : irq; }
+u16 acpi_isa_irq_flags(unsigned irq) { return irq < 16 ? isa_flags[irq] : 0; }

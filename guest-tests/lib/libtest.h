@@ -33,4 +33,16 @@
 		(bool)(cond);                                             \
 	})
 
+/*
+ * Let interrupts in until @cond holds or @us microseconds pass, then close
+ * the window again (IF=0 afterwards). Return: @cond.
+ */
+#define irq_wait(cond, us)                                                \
+	({                                                                \
+		sti();                                                    \
+		bool __ok = wait_until(cond, us);                         \
+		cli();                                                    \
+		__ok;                                                     \
+	})
+
 #endif

@@ -13,7 +13,7 @@ FUZZ_CC ?= clang
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 8
-FUZZ_TARGETS ?= fuzz_apic fuzz_xive fuzz_loader fuzz_cli
+FUZZ_TARGETS ?= fuzz_apic fuzz_ioapic fuzz_xive fuzz_loader fuzz_cli
 FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_CPPFLAGS := -D_GNU_SOURCE -Ivmm -Iinclude -Itests/unit -Itests/fuzz
@@ -23,6 +23,8 @@ FUZZ_HDRS := tests/fuzz/fuzz_common.h tests/unit/apic_mock.h \
 
 # What each target links: pure model sources only, plus the loaders / CLI.
 FUZZ_SRCS_fuzz_apic := $(sort $(wildcard vmm/apic_*.c)) vmm/ipi_domain.c
+FUZZ_SRCS_fuzz_ioapic := $(sort $(wildcard vmm/apic_*.c)) vmm/ipi_domain.c \
+	vmm/ioapic.c vmm/ioapic_route.c vmm/bus.c
 FUZZ_SRCS_fuzz_xive := $(sort $(wildcard vmm/xive_*.c)) vmm/ipi_domain.c
 FUZZ_SRCS_fuzz_loader := vmm/loader.c vmm/loader_bzimage.c
 FUZZ_SRCS_fuzz_cli := vmm/cli.c
@@ -31,6 +33,7 @@ FUZZ_LIBS_fuzz_loader := -llzma -lz -lzstd
 # Input size caps: a few hundred operations for the models, an image of
 # up to 16 KiB (room for a compressed vmlinux), a short command line.
 FUZZ_MAXLEN_fuzz_apic := 1024
+FUZZ_MAXLEN_fuzz_ioapic := 1024
 FUZZ_MAXLEN_fuzz_xive := 1024
 FUZZ_MAXLEN_fuzz_loader := 16384
 FUZZ_MAXLEN_fuzz_cli := 512
@@ -46,13 +49,13 @@ $(FUZZ_DIR)/$(1): tests/fuzz/$(1).c $(FUZZ_HDRS) $(FUZZ_SRCS_$(1)) | deps-fuzz
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) $$< $(FUZZ_SRCS_$(1)) \
 		-o $$@ -pthread $(FUZZ_LIBS_$(1))
 endef
-$(foreach t,fuzz_apic fuzz_xive fuzz_loader fuzz_cli,$(eval $(call fuzz_target_rule,$(t))))
+$(foreach t,fuzz_apic fuzz_ioapic fuzz_xive fuzz_loader fuzz_cli,$(eval $(call fuzz_target_rule,$(t))))
 
 fuzz: fuzz-build
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		tests/fuzz/run.sh replay $(FUZZ_DIR) $$t; \
 		tests/fuzz/run.sh fuzz $(FUZZ_DIR) $$t $(FUZZ_SECONDS) \
-			$$(case $$t in fuzz_apic) echo $(FUZZ_MAXLEN_fuzz_apic);; \
+			$$(case $$t in fuzz_apic|fuzz_ioapic) echo $(FUZZ_MAXLEN_fuzz_apic);; \
 			fuzz_xive) echo $(FUZZ_MAXLEN_fuzz_xive);; \
 			fuzz_loader) echo $(FUZZ_MAXLEN_fuzz_loader);; \
 			*) echo $(FUZZ_MAXLEN_fuzz_cli);; esac); \
@@ -64,7 +67,7 @@ fuzz-smoke: fuzz-build
 	done; \
 	for t in $(FUZZ_TARGETS); do \
 		tests/fuzz/run.sh fuzz $(FUZZ_DIR) $$t $(FUZZ_SMOKE_SECONDS) \
-			$$(case $$t in fuzz_apic) echo $(FUZZ_MAXLEN_fuzz_apic);; \
+			$$(case $$t in fuzz_apic|fuzz_ioapic) echo $(FUZZ_MAXLEN_fuzz_apic);; \
 			fuzz_xive) echo $(FUZZ_MAXLEN_fuzz_xive);; \
 			fuzz_loader) echo $(FUZZ_MAXLEN_fuzz_loader);; \
 			*) echo $(FUZZ_MAXLEN_fuzz_cli);; esac); \

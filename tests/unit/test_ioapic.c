@@ -25,14 +25,17 @@
 /* What ops->deliver was handed (single-threaded tests). */
 static struct {
 	struct apic_ipi msg[LOG_MAX];
+	unsigned pin[LOG_MAX];
 	unsigned n;
 } rec;
 
-static void rec_deliver(void *opaque, const struct apic_ipi *msg)
+static void rec_deliver(void *opaque, unsigned pin, const struct apic_ipi *msg)
 {
 	(void)opaque;
-	if (rec.n < LOG_MAX)
+	if (rec.n < LOG_MAX) {
 		rec.msg[rec.n] = *msg;
+		rec.pin[rec.n] = pin;
+	}
 	rec.n++;
 }
 
@@ -203,6 +206,7 @@ START_TEST(test_edge_once_per_rising_edge)
 	ck_assert_uint_eq(rec.n, 0);
 	ioapic_set_irq(io, 1, true);
 	ck_assert_uint_eq(rec.n, 1);
+	ck_assert_uint_eq(rec.pin[0], 1);
 	ck_assert_uint_eq(m->vector, 0x31);
 	ck_assert_uint_eq(m->delivery_mode, APIC_DM_FIXED);
 	ck_assert(!m->logical);
@@ -477,9 +481,10 @@ END_TEST
 /* The message routes on the APIC bus like an ICR-decoded IPI. */
 static struct mock M;
 
-static void route_deliver(void *opaque, const struct apic_ipi *msg)
+static void route_deliver(void *opaque, unsigned pin,
+			  const struct apic_ipi *msg)
 {
-	rec_deliver(opaque, msg);
+	rec_deliver(opaque, pin, msg);
 	ck_assert_int_eq(mock_send_ipi(&M, msg), 0);
 }
 
@@ -599,9 +604,11 @@ END_TEST
 static struct ioapic *reenter_io;
 static unsigned reenter_calls;
 
-static void reenter_deliver(void *opaque, const struct apic_ipi *msg)
+static void reenter_deliver(void *opaque, unsigned pin,
+			    const struct apic_ipi *msg)
 {
 	(void)opaque;
+	ck_assert_uint_eq(pin, 16);
 	reenter_calls++;
 	/* The handler quiets the device, then EOIs; then raises it again,
 	 * once, to see the model accept a line change from inside. */
@@ -669,8 +676,10 @@ START_TEST(test_bus_registration)
 }
 END_TEST
 
-static void garbage_deliver(void *opaque, const struct apic_ipi *msg)
+static void garbage_deliver(void *opaque, unsigned pin,
+			    const struct apic_ipi *msg)
 {
+	ck_assert_uint_lt(pin, IOAPIC_NR_PINS);
 	unsigned *n = opaque;
 
 	/* Whatever was programmed, the message is well-formed. */
@@ -776,8 +785,9 @@ struct mt {
 
 static struct mt mt;
 
-static void mt_deliver(void *opaque, const struct apic_ipi *msg)
+static void mt_deliver(void *opaque, unsigned pin, const struct apic_ipi *msg)
 {
+	(void)pin;
 	struct mt *m = opaque;
 	unsigned n = atomic_fetch_add(&m->delivered, 1);
 

@@ -885,6 +885,68 @@ START_TEST(test_irq0_hook_and_next_event)
 }
 END_TEST
 
+/* Rises counted from the raise_irq calls, and the last armed deadline. */
+static struct {
+	unsigned rises, calls;
+	bool level;
+	uint64_t armed;
+	unsigned arms;
+} edge;
+
+static void edge_raise(void *opaque, bool level)
+{
+	(void)opaque;
+	if (level && !edge.level)
+		edge.rises++;
+	edge.level = level;
+	edge.calls++;
+}
+
+static void edge_arm(void *opaque, uint64_t deadline_ns)
+{
+	(void)opaque;
+	edge.armed = deadline_ns;
+	edge.arms++;
+}
+
+START_TEST(test_irq0_unseen_pulse_and_timer_arm)
+{
+	const struct pit_ops ops = { .now_ns = irqc_now,
+				     .raise_irq = edge_raise,
+				     .timer_arm = edge_arm };
+	struct pit *p;
+
+	memset(&edge, 0, sizeof(edge));
+	edge.level = true; /* power-on mode 3 starts high */
+	atomic_store(&irqc.clk.ns, 7000);
+	p = pit__create(&ops);
+	ck_assert_ptr_nonnull(p);
+	pit__poll(p); /* arms the power-on square wave's first rise */
+	ck_assert_uint_eq(edge.arms, 1);
+	ck_assert_uint_eq(edge.armed, pit__next_event_ns(p));
+	/* Mode 2 at 1000 Hz, polled only when the armed timer fires: the
+	 * one-clock low pulse is never seen, yet every period is an edge. */
+	pit__write(p, CMD, 0x34);
+	pit__write(p, 0x40, 1193 & 0xff);
+	pit__write(p, 0x40, 1193 >> 8);
+	edge.rises = 0;
+	for (unsigned i = 0; i < 5; i++) {
+		uint64_t when = edge.armed;
+
+		ck_assert_uint_eq(when, pit__next_event_ns(p));
+		atomic_store(&irqc.clk.ns, when + 3000); /* a late timer */
+		pit__poll(p);
+		ck_assert_uint_eq(edge.rises, i + 1);
+		ck_assert(edge.level);
+		ck_assert_uint_gt(edge.armed, when);
+	}
+	/* Stopped (mode 0 waiting for its count): disarmed. */
+	pit__write(p, CMD, 0x30);
+	ck_assert_uint_eq(edge.armed, 0);
+	pit__destroy(p);
+}
+END_TEST
+
 /* Several vCPUs at once (for TSan): a real clock, every port. */
 static uint64_t mono_now(void *opaque)
 {
@@ -960,6 +1022,7 @@ static Suite *pit_suite(void)
 	tcase_add_test(regs, test_port61);
 	tcase_add_test(regs, test_bus_registration);
 	tcase_add_test(regs, test_irq0_hook_and_next_event);
+	tcase_add_test(regs, test_irq0_unseen_pulse_and_timer_arm);
 	suite_add_tcase(s, regs);
 
 	tcase_add_test(guests, test_linux_pit_calibrate_tsc);

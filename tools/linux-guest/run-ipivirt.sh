@@ -44,7 +44,10 @@
 # ipivirt-result-smpN.txt (the result line) and prints PASS/FAIL with the
 # boot timings: VMM start -> /init -> result line -> power-off. A boot fails
 # on: no result line, pass=0, lost!=0, a kernel WARNING/BUG, an ipivirt exit
-# status other than 0 (the guest's `poweroff -f`), or the time limit.
+# status other than 0 (the guest's `poweroff -f`), the time limit, the TSC
+# rate not learned the way the clock case says, or the I/O APIC not used
+# (not in the MADT, not routing, COM1 not on IRQ 4, or, without kvmclock,
+# the PIT's IRQ 0 not checked on pin 2 or found broken).
 set -uo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -211,6 +214,18 @@ for n in $smps; do
 		why="Linux did not take kvm-clock"
 	elif [ "$c" != kvmclock ] && grep -a -q 'kvm-clock: Using msrs' "$log"; then
 		why="Linux took kvm-clock although told no-kvmclock"
+	# The I/O APIC: found in the MADT, used for routing; the console's
+	# 8250 takes IRQ 4 from the DSDT; without kvmclock Linux checks that
+	# the PIT's IRQ 0 arrives through pin 2 (check_timer()).
+	elif ! grep -a -qE 'IOAPIC\[0\]: apic_id [0-9]+, version 32, address 0xfec00000, GSI 0-23' "$log" ||
+		! grep -a -q 'ACPI: Using IOAPIC for interrupt routing' "$log"; then
+		why="Linux did not route interrupts through the I/O APIC"
+	elif ! grep -a -qE 'ttyS0 at I/O 0x3f8 \(irq = 4,' "$log"; then
+		why="the console's 8250 did not take IRQ 4"
+	elif [ "$c" != kvmclock ] && ! grep -a -qE '\.\.TIMER: vector=0x[0-9A-Fa-f]+ apic1=0 pin1=2 ' "$log"; then
+		why="Linux did not check the PIT's IRQ 0 on I/O APIC pin 2"
+	elif grep -a -qE "IO-APIC \+ timer doesn't work|8254 timer not connected" "$log"; then
+		why="Linux found the PIT's IRQ 0 broken"
 	fi
 	[ -n "$line" ] && echo "$line" >"$res"
 	timing="boot: init at ${t_init:-?}s, result at ${t_res:-?}s, end at ${total:-?}s"

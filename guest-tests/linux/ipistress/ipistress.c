@@ -1067,7 +1067,16 @@ static void __exit ips_exit(void)
 	free_cpumask_var(ips_cpus);
 }
 
+#ifdef MODULE
 module_init(ips_init);
+#else
+/*
+ * Built in: after the drivers' initcalls, so the console's 8250 has bound to
+ * its ACPI resources (IRQ 4 through the I/O APIC) before the load-time run
+ * ends the machine.
+ */
+late_initcall(ips_init);
+#endif
 module_exit(ips_exit);
 
 MODULE_DESCRIPTION("Stress and check smp_call_function*() IPI delivery");
