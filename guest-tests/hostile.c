@@ -39,6 +39,18 @@
  *                 CPU storms it with IPIs: ends on --timeout.
  *   triple-fault  the last CPU triple-faults (empty IDT, ud2) while the
  *                 others storm each other: ipivirt ends with 125.
+ *   ioapic-random every CPU at once writes random values at random offsets
+ *                 and widths of the I/O APIC window (IOREGSEL/IOWIN pairs
+ *                 racing with the other CPUs', whole redirection entries of
+ *                 random vector, trigger, polarity, mode and destination;
+ *                 INIT turned into fixed, as above), the EOI register, and
+ *                 flips random pc-testdev lines; then it masks every entry,
+ *                 drops every line and checks that one edge still arrives
+ *                 exactly once.
+ *   level-storm   a level-triggered I/O APIC entry to CPU 1 whose line stays
+ *                 asserted and whose handler EOIs without quieting it: the
+ *                 interrupt is redelivered forever while CPU 0 keeps taking
+ *                 its own IPIs; ends on --timeout.
  *
  * `seed=N` (default 1) seeds the random values, `rounds=N` the passes of
  * the random modes (default 3). Modes that run until --timeout print their
@@ -908,6 +920,182 @@ static void mode_irqoff(void)
 	storm(&m, false);
 }
 
+/* ---- ioapic-random, level-storm -------------------------------------------------- */
+
+#define IOAPIC_BASE 0xfec00000ull
+#define TESTDEV_LINE(n) (0x2000 + (n))
+#define IO_NR_PINS 24
+#define VEC_IO_CHECK 0x68
+#define LINE_CHECK 14
+
+static volatile u32 *const io_win = (volatile u32 *)(uintptr_t)IOAPIC_BASE;
+
+static void io_write(unsigned reg, u32 v)
+{
+	io_win[0] = reg;
+	io_win[4] = v;
+}
+
+static u32 io_read(unsigned reg)
+{
+	io_win[0] = reg;
+	return io_win[4];
+}
+
+/*
+ * Any 32-bit value bound for IOWIN, made safe for this kernel whichever
+ * register a racing IOREGSEL write makes it land in: its low byte (a
+ * redirection entry's vector) is 0x20-0xdf, clear of the exception vectors
+ * (an external interrupt on one that has an error code would wreck the
+ * stack) and of the library's own; delivery mode INIT (the guest would
+ * stop itself) becomes fixed.
+ */
+static u32 safe_win(u32 v)
+{
+	u32 vector = 0x20 + (v & 0xff) % 0xc0;
+
+	if (((v >> 8) & 7) == 5)
+		v &= ~(7u << 8);
+	return (v & ~0xffu) | vector;
+}
+
+static volatile u32 io_garbage_done;
+
+static void ioapic_garbage_cpu(void *arg)
+{
+	unsigned rank = (unsigned)(uintptr_t)arg;
+	u64 s = seed * 0x9e3779b97f4a7c15ull + rank + 101;
+	struct garbage_stats *g = &gstats[rank];
+	volatile u8 *win = (volatile u8 *)(uintptr_t)IOAPIC_BASE;
+
+	sti();
+	for (unsigned long r = 0; r < rounds * 2000; r++) {
+		u64 v = rand_next(&s);
+		unsigned off = (unsigned)(v >> 32) & 0xfff;
+
+		switch (v & 7) {
+		case 0: /* any offset, any width */
+			switch ((v >> 3) & 3) {
+			case 0: win[off] = (u8)(v >> 8); break;
+			case 1: *(volatile u16 *)(win + (off & ~1u)) = (u16)(v >> 8); break;
+			case 2: *(volatile u32 *)(win + (off & ~3u)) = safe_win((u32)(v >> 8)); break;
+			default: (void)*(volatile u32 *)(win + (off & ~3u)); g->reads++; break;
+			}
+			break;
+		case 1: { /* a whole redirection entry */
+			unsigned pin = (unsigned)(v >> 8) % IO_NR_PINS;
+			u64 rte = rand_next(&s);
+			io_write(0x10 + 2 * pin + 1, safe_win((u32)(rte >> 32)));
+			io_write(0x10 + 2 * pin, safe_win((u32)rte));
+			break;
+		}
+		case 2: /* any indirect register */
+			io_write((u8)(v >> 8), safe_win((u32)(v >> 16)));
+			break;
+		case 3:
+			(void)io_read((u8)(v >> 8));
+			g->reads++;
+			break;
+		case 4: /* the EOI register */
+			io_win[0x40 / 4] = (u8)(v >> 8);
+			break;
+		default: /* a line up or down */
+			outb(TESTDEV_LINE((unsigned)(v >> 8) % IO_NR_PINS), (v >> 16) & 1);
+			break;
+		}
+		g->writes++;
+	}
+	atomic_inc(&io_garbage_done);
+	while (READ_ONCE(io_garbage_done) < ncpu)
+		pause();
+	/* Whatever is still in service here: EOI it. */
+	for (unsigned n = 0; n < 256; n++)
+		apic_eoi();
+	cli();
+}
+
+static void mode_ioapic_random(void)
+{
+	gstats = zalloc(ncpu * sizeof(*gstats), 64);
+	on_all_cpus(ioapic_garbage_cpu);
+	u64 w = 0, r = 0, irqs = 0, nmis = 0;
+	for (unsigned i = 0; i < ncpu; i++) {
+		w += gstats[i].writes;
+		r += gstats[i].reads;
+		nmis += nmi_count[cpu_at[i]];
+		for (unsigned v = 0; v < 256; v++)
+			irqs += count_of(cpu_at[i], v);
+	}
+	report_info("%llu accesses, %llu reads; %llu interrupts and %llu NMIs taken from random "
+		    "entries (%lu rounds, seed %llu)", (unsigned long long)w, (unsigned long long)r,
+		    (unsigned long long)irqs, (unsigned long long)nmis, rounds,
+		    (unsigned long long)seed);
+	/* Quiet the chip: every entry masked, every line low, EOIs for all. */
+	for (unsigned pin = 0; pin < IO_NR_PINS; pin++) {
+		io_write(0x10 + 2 * pin, 1u << 16);
+		outb(TESTDEV_LINE(pin), 0);
+	}
+	for (unsigned v = 0x10; v < 0x100; v++)
+		io_win[0x40 / 4] = v;
+	io_write(0, 0);
+	u32 ver = io_read(1);
+	report((ver & 0xff) == 0x20 && (ver >> 16 & 0xff) == 23,
+	       "I/O APIC still answers: version %#x", ver);
+	sti();
+	udelay(10000);
+	u64 before = count_of(smp_id(), VEC_IO_CHECK);
+	io_write(0x10 + 2 * LINE_CHECK + 1, apic_id() << 24);
+	io_write(0x10 + 2 * LINE_CHECK, VEC_IO_CHECK);
+	outb(TESTDEV_LINE(LINE_CHECK), 1);
+	bool got = wait_until(count_of(smp_id(), VEC_IO_CHECK) >= before + 1, TIMEOUT_US);
+	udelay(10000);
+	outb(TESTDEV_LINE(LINE_CHECK), 0);
+	io_write(0x10 + 2 * LINE_CHECK, 1u << 16);
+	report(got && count_of(smp_id(), VEC_IO_CHECK) == before + 1,
+	       "after the garbage, an edge on line %u arrives exactly once", LINE_CHECK);
+	check_ipis_work("random I/O APIC writes");
+}
+
+#define VEC_LEVEL_STORM 0x48 /* below VEC_TEST: IPIs still get through */
+#define LINE_STORM 15
+
+/* EOI, never quiet the device: the I/O APIC sends it again at once. */
+static void level_storm_irq(struct trap_regs *r)
+{
+	irq_count[smp_id()][r->vector & 0xff]++;
+	apic_eoi();
+}
+
+static void mode_level_storm(void)
+{
+	unsigned victim = cpu_at[1];
+
+	handle_irq(VEC_LEVEL_STORM, level_storm_irq);
+	io_write(0x10 + 2 * LINE_STORM + 1, cpu_apic_id(victim) << 24);
+	io_write(0x10 + 2 * LINE_STORM, (1u << 15) | VEC_LEVEL_STORM);
+	outb(TESTDEV_LINE(LINE_STORM), 1);
+	sti();
+	bool many = wait_until(count_of(victim, VEC_LEVEL_STORM) >= 1000, TIMEOUT_US);
+	report(many, "cpu %u: a level interrupt EOIed while asserted comes back (%llu so far)",
+	       victim, (unsigned long long)count_of(victim, VEC_LEVEL_STORM));
+	check_ipis_work("a level storm on cpu 1");
+	printf("hostile: level-storm: running until the VMM stops us\n");
+	/* This CPU's own IPIs keep flowing, and it says so each second. */
+	u64 next = rdtsc() + tsc_cycles_from_us(1000000), sent = 0;
+	unsigned secs = 0;
+	for (;;) {
+		ipi_send(smp_id(), VEC_TEST + 3);
+		sent++;
+		udelay(100);
+		if (rdtsc() >= next) {
+			printf("hostile-progress: %us sent=%llu received=%llu victim_irqs=%llu\n", ++secs,
+			       (unsigned long long)sent, (unsigned long long)count_of(smp_id(), VEC_TEST + 3),
+			       (unsigned long long)count_of(victim, VEC_LEVEL_STORM));
+			next += tsc_cycles_from_us(1000000);
+		}
+	}
+}
+
 static void triple_fault(void *arg)
 {
 	static const struct { u16 limit; u64 base; } __attribute__((packed)) empty = { 0, 0 };
@@ -1045,7 +1233,8 @@ int main(int argc, char **argv)
 	if (!mode)
 		report_abort("hostile: mode= is missing");
 	report_prefix_push(mode);
-	bool need2 = strcmp(mode, "apic-random") && strcmp(mode, "xive-random") && strcmp(mode, "bad-ipi");
+	bool need2 = strcmp(mode, "apic-random") && strcmp(mode, "xive-random") && strcmp(mode, "bad-ipi") &&
+		     strcmp(mode, "ioapic-random");
 	if (need2 && ncpu < 2)
 		report_abort("mode=%s needs 2 or more CPUs", mode);
 	if (!strcmp(mode, "apic-random"))
@@ -1066,6 +1255,10 @@ int main(int argc, char **argv)
 		mode_irqoff();
 	else if (!strcmp(mode, "triple-fault") && ncpu >= 2)
 		mode_triple_fault();
+	else if (!strcmp(mode, "ioapic-random"))
+		mode_ioapic_random();
+	else if (!strcmp(mode, "level-storm"))
+		mode_level_storm();
 	else
 		report_abort("unknown mode=%s", mode);
 	report_prefix_pop();

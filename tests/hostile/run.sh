@@ -172,6 +172,9 @@ cases() {
 		--cpus 2 --irqchip xive
 	hostile "irqoff$sfx" "$bin" 124 4 "timeout after 4 s" "guest flow" "mode=irqoff" --cpus 3
 	hostile "triple-fault-ap$sfx" "$bin" 125 30 "vCPU 3: triple fault" "" "mode=triple-fault" --cpus 4
+	hostile "ioapic-random-x2apic$sfx" "$bin" 0 60 "" guest "mode=ioapic-random seed=21" --cpus 3
+	hostile "ioapic-random-xapic$sfx" "$bin" 0 60 "" guest "mode=ioapic-random seed=22 xapic" --cpus 2 --xapic
+	hostile "level-storm$sfx" "$bin" 124 4 "timeout after 4 s" "guest flow" "mode=level-storm" --cpus 3
 }
 
 cases "" "$BIN" "$STORM_S" rss
