@@ -28,7 +28,7 @@ MODEL_SRCS := $(sort $(wildcard vmm/apic_*.c vmm/xive_*.c) vmm/ipi_domain.c)
 # The clock devices are pure models too; their registration functions need
 # the bus they register on (bus.c is pure C as well).
 MODEL_SRCS += vmm/pit.c vmm/pm_timer.c vmm/bus.c
-MODEL_SRCS += vmm/ioapic.c vmm/ioapic_route.c
+MODEL_SRCS += vmm/ioapic.c vmm/ioapic_route.c vmm/i8259.c
 # Everything else under vmm/ is the VMM: KVM plumbing, devices, CLI.
 # kvm_ppc.c is the KVM-on-POWER backend: built by the ppc64le cross build.
 VMM_SRCS := $(filter-out $(MODEL_SRCS) vmm/kvm_ppc.c,$(wildcard vmm/*.c))

@@ -47,6 +47,13 @@
  *                 flips random pc-testdev lines; then it masks every entry,
  *                 drops every line and checks that one edge still arrives
  *                 exactly once.
+ *   init-random   the BSP sends random sequences of INIT (assert, and the
+ *                 level de-assert), SIPI and STARTUP-after-INIT to random
+ *                 APs: INIT alone, INIT + SIPI, INIT + SIPI + SIPI, INIT +
+ *                 INIT + SIPI, SIPI to a running AP, a de-assert; each AP
+ *                 must be stopped by every INIT, start once per INIT at the
+ *                 first SIPI (boot count), ignore the rest, and answer
+ *                 on_cpu() afterwards; then IPIs must work everywhere.
  *   level-storm   a level-triggered I/O APIC entry to CPU 1 whose line stays
  *                 asserted and whose handler EOIs without quieting it: the
  *                 interrupt is redelivered forever while CPU 0 keeps taking
@@ -920,6 +927,85 @@ static void mode_irqoff(void)
 	storm(&m, false);
 }
 
+/* ---- init-random ------------------------------------------------------------------ */
+
+#define INIT_DEASSERT (APIC_DM_INIT | APIC_INT_LEVELTRIG) /* level 0 */
+
+/*
+ * One random sequence to @cpu; returns whether it leaves the AP waiting
+ * for SIPI (an INIT came after the last SIPI that started it).
+ */
+static bool init_sequence(unsigned cpu, u64 r)
+{
+	u32 id = cpu_apic_id(cpu);
+	bool waiting = false;
+
+	switch (r % 6) {
+	case 0: /* INIT alone */
+		smp_send_init(id);
+		waiting = true;
+		break;
+	case 1: /* INIT, SIPI */
+		smp_send_init(id);
+		smp_send_sipi(id);
+		break;
+	case 2: /* INIT, SIPI, SIPI: the second is ignored */
+		smp_send_init(id);
+		smp_send_sipi(id);
+		smp_send_sipi(id);
+		break;
+	case 3: /* INIT, INIT, SIPI: one start */
+		smp_send_init(id);
+		smp_send_init(id);
+		smp_send_sipi(id);
+		break;
+	case 4: /* SIPI to a running AP: ignored */
+		smp_send_sipi(id);
+		break;
+	default: /* the INIT level de-assert: reaches nobody */
+		apic_icr_write(INIT_DEASSERT, id);
+		break;
+	}
+	return waiting;
+}
+
+static void mode_init_random(void)
+{
+	u64 s = seed * 0x9e3779b97f4a7c15ull + 7;
+	unsigned starts = 0, rounds_done = 0;
+	bool ok = true;
+
+	for (unsigned long r = 0; r < rounds * 20 && ok; r++) {
+		u64 v = rand_next(&s);
+		unsigned cpu = cpu_at[1 + (unsigned)(v >> 8) % (ncpu - 1)];
+		unsigned boots = smp_boot_count(cpu);
+		unsigned kind = (unsigned)(v >> 32) % 6;
+		bool stops = kind <= 3;
+
+		on_cpu(cpu, nop, NULL); /* idle, its queue empty */
+		if (stops)
+			smp_cpu_offline(cpu);
+		bool waiting = init_sequence(cpu, kind);
+		if (waiting)
+			smp_send_sipi(cpu_apic_id(cpu));
+		if (stops) {
+			ok = smp_wait_online(cpu, boots, TIMEOUT_US);
+			ok = ok && smp_boot_count(cpu) == boots + 1;
+			starts++;
+		} else {
+			udelay(2000);
+			ok = smp_boot_count(cpu) == boots && cpu_online(cpu);
+		}
+		if (!ok || arg_has("verbose"))
+			report_info("round %lu: sequence %u to cpu %u: boot count %u -> %u, online %d",
+				    r, kind, cpu, boots, smp_boot_count(cpu), cpu_online(cpu));
+		rounds_done++;
+	}
+	report(ok, "%u random INIT/SIPI sequences to %u APs: %u restarts, each exactly once",
+	       rounds_done, ncpu - 1, starts);
+	check_ipis_work("random INIT/SIPI");
+}
+
 /* ---- ioapic-random, level-storm -------------------------------------------------- */
 
 #define IOAPIC_BASE 0xfec00000ull
@@ -1257,6 +1343,8 @@ int main(int argc, char **argv)
 		mode_triple_fault();
 	else if (!strcmp(mode, "ioapic-random"))
 		mode_ioapic_random();
+	else if (!strcmp(mode, "init-random"))
+		mode_init_random();
 	else if (!strcmp(mode, "level-storm"))
 		mode_level_storm();
 	else

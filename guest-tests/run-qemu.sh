@@ -83,6 +83,7 @@ kvm_args() {
 	callfunc) echo "calls=${CALLFUNC_KVM_CALLS:-2000}" ;;
 	clock) echo "need=pit,pmtimer,kvmclock" ;;
 	ioapic) echo "xfail=isr" ;;
+	pic) echo "xfail=lint0fixed,pollisr" ;;
 	*) echo "" ;;
 	esac
 }

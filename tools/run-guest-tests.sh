@@ -79,7 +79,7 @@ case "$mode" in
 ipivirt)
 	BIN=${2:?ipivirt binary}
 	need_kvm || exit 0
-	for k in smp apic ipi callfunc clock swint ioapic; do
+	for k in smp apic ipi callfunc clock swint ioapic pic; do
 		[ -f "$GT/$k.elf" ] || { echo "missing $GT/$k.elf (run make)"; exit 1; }
 	done
 	run_case "smp 2cpu elf" 120 "$BIN" run --cpus 2 --kernel "$GT/smp.elf"
@@ -109,6 +109,9 @@ ipivirt)
 	run_case "ioapic 2cpu xapic" 120 "$BIN" run --cpus 2 --xapic --kernel "$GT/ioapic.elf"
 	run_case "ioapic 2cpu x2apic" 120 "$BIN" run --cpus 2 --x2apic --kernel "$GT/ioapic.elf"
 	run_case "ioapic 4cpu multiboot xapic" 120 "$BIN" run --cpus 4 --xapic --kernel "$GT/ioapic.flat"
+	# The 8259s through LINT0 (pic.c).
+	run_case "pic 2cpu x2apic" 120 "$BIN" run --cpus 2 --kernel "$GT/pic.elf"
+	run_case "pic 2cpu multiboot xapic" 120 "$BIN" run --cpus 2 --xapic --kernel "$GT/pic.flat"
 	finish ipivirt
 	;;
 sanitized)
@@ -119,6 +122,8 @@ sanitized)
 	run_case "asan+ubsan callfunc 4cpu" 400 "$ASAN" run --cpus 4 --kernel "$GT/callfunc.elf" --append "calls=20000"
 	run_case "tsan ipi 4cpu" 300 env TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$TSAN" run --cpus 4 --kernel "$GT/ipi.elf"
 	run_case "asan+ubsan ioapic 2cpu" 180 "$ASAN" run --cpus 2 --xapic --kernel "$GT/ioapic.elf"
+	run_case "asan+ubsan pic 2cpu" 180 "$ASAN" run --cpus 2 --kernel "$GT/pic.elf"
+	run_case "tsan pic 2cpu" 180 env TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$TSAN" run --cpus 2 --kernel "$GT/pic.elf"
 	run_case "tsan ioapic 2cpu" 180 env TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$TSAN" run --cpus 2 --xapic --kernel "$GT/ioapic.elf"
 	run_case "tsan callfunc 4cpu" 400 env TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$TSAN" run --cpus 4 --kernel "$GT/callfunc.elf" --append "calls=20000"
 	finish sanitized
@@ -147,6 +152,7 @@ qemu)
 	# edge (xfail=edgehigh); the lines come from pc-testdev.
 	run_case "qemu-tcg ioapic 2cpu" 120 $QEMU -device pc-testdev -accel tcg -smp 2 -kernel "$GT/ioapic.flat" -append "xfail=edgehigh"
 	run_case "qemu-tcg ioapic 4cpu" 120 $QEMU -device pc-testdev -accel tcg -smp 4 -kernel "$GT/ioapic.flat" -append "xfail=edgehigh"
+	run_case "qemu-tcg pic 2cpu" 120 $QEMU -device pc-testdev -accel tcg -smp 2 -kernel "$GT/pic.flat"
 	if kvm_usable; then
 		# QEMU with KVM's in-kernel APIC: x2APIC, and a shorter stress
 		# (guest instructions are emulated here: ~60 us per IPI). The
@@ -162,6 +168,8 @@ qemu)
 			# taken vector in IRR (xfail=isr, docs/apic-conformance.md).
 			run_case "qemu-kvm ioapic 2cpu xapic" 300 $QEMU -device pc-testdev -accel kvm -cpu "$cpu" -smp 2 -kernel "$GT/ioapic.flat" -append "xapic xfail=isr"
 			run_case "qemu-kvm ioapic 2cpu x2apic" 300 $QEMU -device pc-testdev -accel kvm -cpu "$cpu" -smp 2 -kernel "$GT/ioapic.flat" -append "x2apic xfail=isr"
+			# KVM's in-kernel PIC and APIC (pic.c: xfail keys).
+			run_case "qemu-kvm pic 2cpu x2apic" 300 $QEMU -device pc-testdev -accel kvm -cpu "$cpu" -smp 2 -kernel "$GT/pic.flat" -append "x2apic xfail=lint0fixed,pollisr"
 			run_case "qemu-kvm clock 2cpu x2apic" 300 $QEMU -accel kvm -cpu "$cpu" -smp 2 -kernel "$GT/clock.flat" -append "x2apic need=pit,pmtimer,kvmclock"
 		else
 			fail=$((fail + 1))

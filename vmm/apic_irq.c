@@ -161,7 +161,8 @@ void apic_local_irq(struct apic *a, enum apic_lvt lvt)
 			apic_local_irq(a, APIC_LVT_ERROR);
 		return;
 	}
-	set_irr(a, vector, false);
+	/* Only the LINT entries have a trigger mode bit. */
+	set_irr(a, vector, (v & LVT_LEVEL_TRIGGER) != 0);
 }
 
 /* Turn a receive error flagged by another thread into the LVT interrupt. */
@@ -212,6 +213,18 @@ static void deliver_sipi(struct apic *a, uint8_t vector)
 	a->ops.kick(a->ops.opaque, a->cfg.cpu);
 }
 
+/*
+ * An NMI for this processor (any thread): one in service is latched as a
+ * second, a third is lost, as on hardware.
+ */
+void apic_raise_nmi(struct apic *apic)
+{
+	if (raise_event(apic, APIC_EVENT_NMI))
+		apic->ops.kick(apic->ops.opaque, apic->cfg.cpu);
+	else if (raise_event(apic, APIC_PEND_NMI2)) /* latched */
+		apic->ops.kick(apic->ops.opaque, apic->cfg.cpu);
+}
+
 /**
  * apic_deliver() - accept one interrupt message (any thread).
  * @apic:          the target APIC.
@@ -249,10 +262,7 @@ void apic_deliver(struct apic *apic, uint8_t delivery_mode, uint8_t vector,
 			apic->ops.kick(apic->ops.opaque, apic->cfg.cpu);
 		return;
 	case APIC_DM_NMI:
-		if (raise_event(apic, APIC_EVENT_NMI))
-			apic->ops.kick(apic->ops.opaque, apic->cfg.cpu);
-		else if (raise_event(apic, APIC_PEND_NMI2)) /* latched */
-			apic->ops.kick(apic->ops.opaque, apic->cfg.cpu);
+		apic_raise_nmi(apic);
 		return;
 	case APIC_DM_INIT:
 		deliver_init(apic);
@@ -322,6 +332,7 @@ void apic_eoi(struct apic *a)
 	bit = 1u << (v % 32);
 	a->isr[v / 32] &= ~bit;
 	apic_publish_prio(a);
+	apic_lint_eoi(a, (uint8_t)v);
 	if (a->ops.eoi_broadcast &&
 	    (atomic_load_explicit(&a->tmr[v / 32], memory_order_relaxed) & bit))
 		a->ops.eoi_broadcast(a->ops.opaque, a->cfg.cpu, (uint8_t)v);
@@ -341,9 +352,14 @@ void apic_eoi(struct apic *a)
 struct apic_events apic_take_events(struct apic *apic)
 {
 	struct apic_events ev = { 0 };
-	unsigned old = atomic_fetch_and_explicit(&apic->pending,
-						 APIC_PEND_WAIT_SIPI,
-						 memory_order_acq_rel);
+	unsigned old;
+
+	apic_lint_service(apic); /* may raise NMI or INIT: taken below */
+	old = atomic_fetch_and_explicit(&apic->pending,
+					APIC_PEND_WAIT_SIPI |
+						APIC_PEND_LINT_LEVELS |
+						APIC_PEND_LINT_EDGES,
+					memory_order_acq_rel);
 
 	if (old & APIC_EVENT_INIT)
 		apic_reset_regs(apic);

@@ -110,6 +110,16 @@ enum apic_lvt {
 #define APIC_PEND_ERROR (1u << 4)     /* a receive error awaits the LVT */
 #define APIC_PEND_WAIT_SIPI (1u << 5) /* state, not an event: never taken */
 #define APIC_PEND_NMI2 (1u << 6)      /* a second NMI came before the first was taken */
+/* LINT pins: the wire's level (state, kept across takes), and a rise or a
+ * fall the owner has not looked at yet (apic_lint.c): a pulse shorter than
+ * the owner's look still counts as an edge. */
+#define APIC_PEND_LINT_ROSE(pin) (1u << (16 + (pin)))
+#define APIC_PEND_LINT_LEVEL(pin) (1u << (18 + (pin)))
+#define APIC_PEND_LINT_FELL(pin) (1u << (20 + (pin)))
+#define APIC_PEND_LINT_LEVELS (APIC_PEND_LINT_LEVEL(0) | APIC_PEND_LINT_LEVEL(1))
+#define APIC_PEND_LINT_EDGES                                             \
+	(APIC_PEND_LINT_ROSE(0) | APIC_PEND_LINT_ROSE(1) |               \
+	 APIC_PEND_LINT_FELL(0) | APIC_PEND_LINT_FELL(1))
 #define APIC_PEND_SIPI_SHIFT 8
 #define APIC_PEND_SIPI_VECTOR (0xffu << APIC_PEND_SIPI_SHIFT)
 
@@ -236,6 +246,12 @@ void apic_publish_prio(struct apic *a);
 void apic_eoi(struct apic *a);
 void apic_set_error(struct apic *a, uint32_t esr_bits);
 void apic_local_irq(struct apic *a, enum apic_lvt lvt);
+void apic_raise_nmi(struct apic *apic);
+
+/* apic_lint.c: the LINT0/LINT1 pins. */
+void apic_lint_service(struct apic *a);
+void apic_lint_eoi(struct apic *a, uint8_t vector);
+void apic_lint_lvt_written(struct apic *a, unsigned pin, uint32_t old);
 
 /* apic_icr.c: the sending side. */
 void apic_send_icr(struct apic *a, uint64_t icr);

@@ -178,9 +178,13 @@ void apic_reset(struct apic *apic, bool init_only)
 		apic->id = apic->cfg.apic_id & 0xffu;
 	}
 	apic_reset_regs(apic);
-	/* What was pending was for the processor before the reset. */
-	atomic_store_explicit(&apic->pending, wait ? APIC_PEND_WAIT_SIPI : 0u,
-			      memory_order_release);
+	/* What was pending was for the processor before the reset; the LINT
+	 * wires keep their levels. */
+	atomic_fetch_and_explicit(&apic->pending, APIC_PEND_LINT_LEVELS,
+				  memory_order_acq_rel);
+	if (wait)
+		atomic_fetch_or_explicit(&apic->pending, APIC_PEND_WAIT_SIPI,
+					 memory_order_acq_rel);
 }
 
 /* Read register @offset (16-byte aligned, known to the current mode). */
@@ -255,10 +259,16 @@ static void write_lvt(struct apic *a, int lvt, uint32_t value)
 	/* While software-disabled the mask bits cannot be cleared. */
 	if (!apic_sw_enabled(a))
 		value |= LVT_MASKED;
-	if (lvt == APIC_LVT_TIMER)
+	if (lvt == APIC_LVT_TIMER) {
 		apic_timer_write_lvt(a, value);
-	else
+	} else if (lvt == APIC_LVT_LINT0 || lvt == APIC_LVT_LINT1) {
+		uint32_t old = a->lvt[lvt];
+
 		a->lvt[lvt] = value;
+		apic_lint_lvt_written(a, (unsigned)(lvt - APIC_LVT_LINT0), old);
+	} else {
+		a->lvt[lvt] = value;
+	}
 }
 
 /*

@@ -147,6 +147,9 @@ struct apic_events {
  *             apic_timer_fire() (any thread), then the owner polls.
  * @send_ipi:  the guest wrote the ICR (or SELF_IPI): route @ipi. Called on
  *             the sender's thread; returns 0 or a negative errno.
+ * @extint_ack: optional (NULL: no 8259): the INTA cycle of an ExtINT
+ *             interrupt vCPU @cpu takes (apic_ack_extint()): the vector
+ *             the PIC supplies. Owner's thread. (Added after v1.)
  * @eoi_broadcast: optional (NULL: no I/O APIC): the guest EOIed
  *             level-triggered @vector on vCPU @cpu; the VMM tells its I/O
  *             APICs (ioapic_eoi()). Called on the owner's thread, after the
@@ -160,6 +163,7 @@ struct apic_ops {
 	void (*timer_arm)(void *opaque, unsigned cpu, uint64_t deadline_ns);
 	int (*send_ipi)(void *opaque, const struct apic_ipi *ipi);
 	void (*eoi_broadcast)(void *opaque, unsigned cpu, uint8_t vector);
+	int (*extint_ack)(void *opaque, unsigned cpu);
 };
 
 /**
@@ -255,6 +259,20 @@ struct apic_events apic_take_events(struct apic *apic);
  */
 void apic_deliver(struct apic *apic, uint8_t delivery_mode, uint8_t vector,
 		  bool level_trigger);
+
+/*
+ * The LINT0/LINT1 pins (apic_lint.c). apic_set_lint(): a wire drove @pin
+ * to @level (any thread; kicks on a change). What the LVT makes of it
+ * happens on the owner thread at apic_take_events(): fixed (edge, or level
+ * with remote IRR), NMI, INIT; ExtINT is level-sensed:
+ * apic_extint_pending() (owner) says one is requested, apic_ack_extint()
+ * takes it through ops->extint_ack (the 8259's INTA) and returns the
+ * vector or -1. With the APIC hardware-disabled LINT0 is the INTR pin
+ * (ExtINT) and LINT1 the NMI pin.
+ */
+void apic_set_lint(struct apic *apic, unsigned pin, bool level);
+bool apic_extint_pending(struct apic *apic);
+int apic_ack_extint(struct apic *apic);
 
 /* The host timer armed through ops->timer_arm fired (any thread). */
 void apic_timer_fire(struct apic *apic);

@@ -47,3 +47,17 @@ bool bus__access(const struct bus *bus, unsigned cpu, uint64_t addr,
 		memset(data, 0xff, len);
 	return false;
 }
+
+void bus__byte_io(void *dev, uint16_t port, void *data, unsigned len,
+		  bool is_write, uint8_t (*read)(void *dev, uint16_t port),
+		  void (*write)(void *dev, uint16_t port, uint8_t value))
+{
+	uint8_t *b = data;
+
+	for (unsigned i = 0; i < len; i++) {
+		if (is_write)
+			write(dev, (uint16_t)(port + i), b[i]);
+		else
+			b[i] = read(dev, (uint16_t)(port + i));
+	}
+}

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "fault_inject.h"
+#include "i8259.h"
 #include "ioapic.h"
 #include "flight_recorder.h"
 #include "kvm_compat.h"
@@ -155,6 +156,15 @@ static void ops_eoi_broadcast(void *opaque, unsigned cpu, uint8_t vector)
 		ioapic_eoi(vm->ioapic, vector);
 }
 
+/* The INTA cycle of an ExtINT: the 8259 names the vector. */
+static int ops_extint_ack(void *opaque, unsigned cpu)
+{
+	struct vm *vm = opaque;
+
+	(void)cpu;
+	return vm->pic ? i8259_ack(vm->pic) : -1;
+}
+
 static const struct apic_ops vcpu_apic_ops = {
 	.now_ns = vm_clock_ns,
 	.guest_tsc = ops_guest_tsc,
@@ -162,6 +172,7 @@ static const struct apic_ops vcpu_apic_ops = {
 	.timer_arm = ops_timer_arm,
 	.send_ipi = ops_send_ipi,
 	.eoi_broadcast = ops_eoi_broadcast,
+	.extint_ack = ops_extint_ack,
 };
 
 /* ---- lifecycle ----------------------------------------------------------- */
@@ -339,20 +350,24 @@ static void forget_interrupt_window(struct kvm_run *run)
 	run->request_interrupt_window = 0;
 }
 
-static void service_events(struct vcpu *v)
+/* Return: true when INIT or SIPI replaced the vCPU's registers. */
+static bool service_events(struct vcpu *v)
 {
 	struct apic_events ev = apic_take_events(v->apic);
+	bool replaced = false;
 
 	if (ev.mask & APIC_EVENT_INIT) {
 		kvm_cpu__reset(v->fd);
 		v->nmi_pending = 0;
 		v->wait_for_sipi = true;
 		forget_interrupt_window(v->run);
+		replaced = true;
 	}
 	if ((ev.mask & APIC_EVENT_SIPI) && v->wait_for_sipi) {
 		if (kvm_cpu__enter_sipi(v->fd, ev.sipi_vector) == 0) {
 			v->wait_for_sipi = false;
 			forget_interrupt_window(v->run);
+			replaced = true;
 		} else {
 			crash(v, "could not start after SIPI");
 		}
@@ -362,6 +377,7 @@ static void service_events(struct vcpu *v)
 		if (v->nmi_pending > 2)
 			v->nmi_pending = 2; /* one in service, one latched */
 	}
+	return replaced;
 }
 
 /* The level of the XIVE output line as a vector, or -1. */
@@ -380,17 +396,21 @@ static void inject(struct vcpu *v)
 	for (; v->nmi_pending; v->nmi_pending--)
 		if (ioctl(v->fd, KVM_NMI) == 0)
 			v->stats.nmis++;
-	if (apic_next_interrupt(v->apic) < 0 && xive_vector(v) < 0) {
+	if (!apic_extint_pending(v->apic) && apic_next_interrupt(v->apic) < 0 &&
+	    xive_vector(v) < 0) {
 		run->request_interrupt_window = 0;
 		return;
 	}
 	if (run->ready_for_interrupt_injection && run->if_flag) {
 		/*
-		 * The APIC first (its vectors are acknowledged into ISR), then
-		 * XIVE's line, which stays up until the guest's TIMA ack, like
-		 * an ExtINT: it needs no acknowledgement here.
+		 * An ExtINT first (the 8259 names it at INTA, as KVM's own
+		 * APIC orders them), then the APIC (its vectors are acknowledged
+		 * into ISR), then XIVE's line, which stays up until the guest's
+		 * TIMA ack: it needs no acknowledgement here.
 		 */
-		vector = apic_ack_interrupt(v->apic);
+		vector = apic_ack_extint(v->apic);
+		if (vector < 0)
+			vector = apic_ack_interrupt(v->apic);
 		if (vector < 0)
 			vector = xive_vector(v);
 		if (vector >= 0) {
@@ -411,16 +431,20 @@ static void inject(struct vcpu *v)
 static bool wake_pending(struct vcpu *v, bool if_flag)
 {
 	bool was_waiting = v->wait_for_sipi;
+	bool replaced;
 
 	if (vm_should_stop(v->vm))
 		return true;
-	service_events(v);
+	replaced = service_events(v);
 	if (v->wait_for_sipi)
 		return false;
-	if (was_waiting) /* a SIPI started it */
+	/* A SIPI started it, maybe with the INIT in the same take: the halt
+	 * belonged to the registers it replaced. */
+	if (was_waiting || replaced)
 		return true;
 	return v->nmi_pending ||
 	       (if_flag && (apic_next_interrupt(v->apic) >= 0 ||
+			    apic_extint_pending(v->apic) ||
 			    xive_vector(v) >= 0));
 }
 

@@ -22,7 +22,6 @@
 #include "kvm_compat.h"
 #include "layout.h"
 #include "linux_boot.h"
-#include "pic_stub.h"
 
 /* struct boot_params offsets (arch/x86/include/uapi/asm/bootparam.h). */
 #define BP_ACPI_RSDP_ADDR 0x070
@@ -135,11 +134,6 @@ int linux_boot__setup(struct vm *vm, const struct loaded_kernel *k,
 	e820_add(bp, EBDA_GPA, BIOS_AREA_END, E820_RESERVED);
 	e820_add(bp, KERNEL_MIN_GPA, vm->ram_size, E820_RAM);
 
-	/* Linux's ACPI SCI and 8250 need ISA IRQs to exist (pic_stub.c). */
-	if (pic_stub__register(&vm->pio_bus)) {
-		snprintf(err, errlen, "cannot register the PIC stub");
-		return -EEXIST;
-	}
 	vm->boot_info_gpa = LINUX_ZERO_PAGE_GPA;
 	vm->entry_linux = true;
 	kvm_compat__log_linux(vm, cmdline);

@@ -590,19 +590,22 @@ uint64_t pit__next_event_ns(struct pit *pit)
 	return pit->t0_ns + ticks_to_ns(rise);
 }
 
+static uint8_t pit_read_byte(void *pit, uint16_t port)
+{
+	return pit__read(pit, port);
+}
+
+static void pit_write_byte(void *pit, uint16_t port, uint8_t value)
+{
+	pit__write(pit, port, value);
+}
+
 static void pit_io(void *opaque, unsigned cpu, uint64_t addr, void *data,
 		   unsigned len, bool is_write, uint16_t base)
 {
-	uint8_t *b = data;
-
 	(void)cpu;
-	for (unsigned i = 0; i < len; i++) {
-		uint16_t port = (uint16_t)(base + addr + i);
-		if (is_write)
-			pit__write(opaque, port, b[i]);
-		else
-			b[i] = pit__read(opaque, port);
-	}
+	bus__byte_io(opaque, (uint16_t)(base + addr), data, len, is_write,
+		     pit_read_byte, pit_write_byte);
 }
 
 static void pit_counters_access(void *opaque, unsigned cpu, uint64_t addr,

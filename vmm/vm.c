@@ -16,6 +16,7 @@
 #include "event_loop.h"
 #include "flight_recorder.h"
 #include "fw_cfg.h"
+#include "i8259.h"
 #include "ioapic.h"
 #include "ioapic_route.h"
 #include "isa_irq.h"
@@ -53,8 +54,19 @@ void vm_set_isa_irq(void *opaque, unsigned line, bool level)
 {
 	struct vm *vm = opaque;
 
+	if (line < I8259_NR_IRQS)
+		i8259_set_irq(vm->pic, line, level);
 	if (line < IOAPIC_NR_PINS)
 		ioapic_set_irq(vm->ioapic, isa_irq_gsi(line), level);
+}
+
+/* The 8259's INTR is wired to every CPU's LINT0 (each LVT decides). */
+static void pic_set_intr(void *opaque, bool level)
+{
+	struct vm *vm = opaque;
+
+	for (unsigned i = 0; i < vm->nr_cpus; i++)
+		apic_set_lint(vm->vcpus[i]->apic, 0, level);
 }
 
 /* The PIT's OUT 0 is ISA IRQ 0. */
@@ -260,6 +272,8 @@ static int setup_devices(struct vm *vm, char *err, size_t errlen)
 	};
 	const struct pm_timer_ops pm_timer_ops = { .now_ns = vm_clock_ns };
 	const struct isa_irq isa = { .set = vm_set_isa_irq, .opaque = vm };
+	const struct i8259_ops pic_ops = { .set_intr = pic_set_intr,
+					   .opaque = vm };
 	int ret;
 
 	bus__init(&vm->pio_bus, "pio");
@@ -275,8 +289,9 @@ static int setup_devices(struct vm *vm, char *err, size_t errlen)
 	vm->pit = pit__create(&pit_ops);
 	vm->pm_timer = pm_timer__create(&pm_timer_ops);
 	vm->testdev = pc_testdev__create(&isa);
+	vm->pic = i8259__create(&pic_ops);
 	if (!vm->uart || !vm->fw_cfg || !vm->pit || !vm->pm_timer ||
-	    !vm->testdev) {
+	    !vm->testdev || !vm->pic) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -292,6 +307,8 @@ static int setup_devices(struct vm *vm, char *err, size_t errlen)
 		ret = pit__register(vm->pit, &vm->pio_bus);
 	if (!ret)
 		ret = pc_testdev__register(vm->testdev, &vm->pio_bus);
+	if (!ret)
+		ret = i8259__register(vm->pic, &vm->pio_bus);
 	if (!ret)
 		ret = ioapic__register(vm->ioapic, &vm->mmio_bus,
 				       IOAPIC_DEFAULT_BASE);
@@ -405,6 +422,8 @@ void vm__destroy(struct vm *vm)
 	vm->pit_timer_fd = -1;
 	pc_testdev__destroy(vm->testdev);
 	vm->testdev = NULL;
+	i8259__destroy(vm->pic);
+	vm->pic = NULL;
 	pm_timer__destroy(vm->pm_timer);
 	vm->pm_timer = NULL;
 	kvm_vm__close(vm);

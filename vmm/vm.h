@@ -62,6 +62,7 @@ struct uart;
 struct fw_cfg;
 struct pit;
 struct pm_timer;
+struct i8259;
 struct ioapic;
 struct ioapic_router;
 struct pc_testdev;
@@ -109,6 +110,7 @@ struct vm {
 	struct virq_table *virqs;
 	struct apic_bus *apic_bus;
 	struct apic_ipi_router *apic_router;
+	struct i8259 *pic;         /* 8259 pair: ISA IRQs to every LINT0 */
 	struct ioapic *ioapic;     /* at IOAPIC_DEFAULT_BASE, ISA IRQs */
 	struct ioapic_router *ioapic_router; /* its domain on the vectors */
 	struct xive_dev *xive_dev; /* --irqchip xive only */
@@ -157,7 +159,8 @@ int vm_exit_status(struct vm *vm);
 
 /*
  * vm_set_isa_irq() - struct isa_irq.set for the VM's devices (@opaque: the
- * VM): ISA IRQ @line drives its I/O APIC pin (isa_irq_gsi()).
+ * VM): ISA IRQ @line drives the 8259 input of that number (0-15) and its
+ * I/O APIC pin (isa_irq_gsi()), as the two are wired on a PC.
  */
 void vm_set_isa_irq(void *opaque, unsigned line, bool level);
 

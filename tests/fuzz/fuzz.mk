@@ -24,7 +24,7 @@ FUZZ_HDRS := tests/fuzz/fuzz_common.h tests/unit/apic_mock.h \
 # What each target links: pure model sources only, plus the loaders / CLI.
 FUZZ_SRCS_fuzz_apic := $(sort $(wildcard vmm/apic_*.c)) vmm/ipi_domain.c
 FUZZ_SRCS_fuzz_ioapic := $(sort $(wildcard vmm/apic_*.c)) vmm/ipi_domain.c \
-	vmm/ioapic.c vmm/ioapic_route.c vmm/bus.c
+	vmm/ioapic.c vmm/ioapic_route.c vmm/i8259.c vmm/bus.c
 FUZZ_SRCS_fuzz_xive := $(sort $(wildcard vmm/xive_*.c)) vmm/ipi_domain.c
 FUZZ_SRCS_fuzz_loader := vmm/loader.c vmm/loader_bzimage.c
 FUZZ_SRCS_fuzz_cli := vmm/cli.c

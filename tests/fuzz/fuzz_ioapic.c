@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_ioapic.c - libFuzzer target for the I/O APIC (vmm/ioapic.c) and its
- * domain on the APIC vector domain (vmm/ioapic_route.c), wired as the VMM
- * wires them: messages routed into 2-4 real local APIC models, their EOIs
- * broadcast back to the I/O APIC.
+ * fuzz_ioapic.c - libFuzzer target for the PC's interrupt controllers
+ * around the local APICs, wired as the VMM wires them: the I/O APIC
+ * (vmm/ioapic.c) and its domain on the APIC vector domain
+ * (vmm/ioapic_route.c), messages routed into 2-4 real local APIC models,
+ * their EOIs broadcast back; the 8259 pair (vmm/i8259.c) on the same ISA
+ * lines, its INTR on every LINT0 (vmm/apic_lint.c), its INTA through
+ * apic_ops.extint_ack.
  *
  * The input is a program: byte 0 picks the CPU count and whether the APICs
  * start in x2APIC mode, then each operation is an opcode byte plus
  * operands: MMIO of any offset and width in the window, a redirection entry
  * written whole, a line driven, an I/O APIC EOI, a local APIC taking and
  * EOIing its next interrupt, a local register write (TPR, LDR, DFR, SVR),
- * a reset. Invariants after every operation, else abort():
+ * a reset, 8259 port accesses, a CPU taking an ExtINT.
+ * Invariants after every operation, else abort():
  *  - delivery status reads 0; remote IRR only on level fixed/lowest entries;
  *  - the APICs never hold a vector below 16;
  *  - every pin's virq is a two-level hierarchy (pin, then an APIC vector
  *    hwirq), and the virq table holds exactly one device virq per pin that
- *    has sent: a remap frees the old one.
+ *    has sent: a remap frees the old one;
+ *  - the 8259's INTR as reported to the LINT0s equals i8259_intr(), and an
+ *    ExtINT acknowledge returns a vector of the PIC's 0-255.
  */
 #include <errno.h>
 #include <string.h>
@@ -24,6 +30,7 @@
 #include "apic_mock.h"
 #include "apic_regs.h"
 #include "fuzz_common.h"
+#include "i8259.h"
 #include "ioapic.h"
 #include "ioapic_route.h"
 
@@ -37,6 +44,24 @@ static struct virq_table *T;
 static struct apic_ipi_router *R;
 static struct ioapic_router *IR;
 static struct ioapic *IO;
+static struct i8259 *PIC;
+static bool pic_intr; /* what set_intr last said */
+
+static void pic_set_intr(void *opaque, bool level)
+{
+	(void)opaque;
+	FUZZ_CHECK(level != pic_intr, "set_intr(%d) twice", level);
+	pic_intr = level;
+	for (unsigned i = 0; i < N; i++)
+		apic_set_lint(A[i], 0, level);
+}
+
+static int extint_ack(void *opaque, unsigned cpu)
+{
+	(void)opaque;
+	(void)cpu;
+	return i8259_ack(PIC);
+}
 
 static void eoi_broadcast(void *opaque, unsigned cpu, uint8_t vector)
 {
@@ -110,6 +135,8 @@ static void check(void)
 	/* One virq per pin that sent: a remap frees the old one. */
 	FUZZ_CHECK(device_virqs == pins_sending, "%u device virqs, %u pins",
 		   device_virqs, pins_sending);
+	FUZZ_CHECK(i8259_intr(PIC) == pic_intr, "INTR %d, told %d",
+		   i8259_intr(PIC), pic_intr);
 	for (unsigned i = 0; i < N; i++)
 		FUZZ_CHECK(!(atomic_load(&A[i]->irr[0]) & 0xffff) &&
 				   !(A[i]->isr[0] & 0xffff),
@@ -132,7 +159,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	io_ops.opaque = IR;
 	IO = ioapic_create(&io_ops);
-	if (!IO)
+	pic_intr = false;
+	PIC = i8259__create(&(struct i8259_ops){ .set_intr = pic_set_intr });
+	if (!IO || !PIC)
 		abort();
 	for (unsigned i = 0; i < N; i++) {
 		struct apic_config cfg = {
@@ -144,6 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		ops.send_ipi = send_ipi;
 		ops.eoi_broadcast = eoi_broadcast;
+		ops.extint_ack = extint_ack;
 		A[i] = apic_create(&cfg, &ops);
 		if (!A[i] || apic_bus_attach(M.bus, A[i]))
 			abort();
@@ -159,7 +189,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t op = fin_u8(&f);
 		static const unsigned lens[4] = { 1, 2, 4, 8 };
 
-		switch (op % 9) {
+		switch (op % 12) {
 		case 0: { /* MMIO read anywhere in the window */
 			uint64_t buf = 0;
 			unsigned off = fin_u16(&f) % IOAPIC_MMIO_SIZE;
@@ -185,6 +215,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(rc == 0 || (b % 32 >= IOAPIC_NR_PINS &&
 					       rc == -EINVAL),
 				   "set_irq %u rc %d", b % 32, rc);
+			rc = i8259_set_irq(PIC, b % 32, b & 0x80);
+			FUZZ_CHECK(rc == 0 || (b % 32 >= I8259_NR_IRQS &&
+					       rc == -EINVAL),
+				   "8259 set_irq %u rc %d", b % 32, rc);
 			break;
 		}
 		case 4: /* the EOI register's path */
@@ -220,6 +254,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				xwr(a, reg, v);
 			break;
 		}
+		case 9: { /* 8259 ports, any value */
+			static const uint16_t ports[6] = {
+				0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1,
+			};
+			uint8_t b = fin_u8(&f);
+			if (b & 0x80)
+				(void)i8259__read(PIC, ports[b % 6]);
+			else
+				i8259__write(PIC, ports[b % 6], fin_u8(&f));
+			break;
+		}
+		case 10: { /* a CPU takes an ExtINT if one is requested */
+			struct apic *a = A[fin_u8(&f) % N];
+			(void)apic_take_events(a);
+			if (apic_extint_pending(a)) {
+				int v = apic_ack_extint(a);
+				FUZZ_CHECK(v >= 0 && v <= 255, "ExtINT %d", v);
+			}
+			break;
+		}
+		case 11: /* an LVT0/LVT1 write */
+			xwr(A[fin_u8(&f) % N],
+			    (fin_u8(&f) & 1) ? APIC_REG_LVT_LINT1 : APIC_REG_LVT_LINT0,
+			    fin_u32(&f));
+			break;
 		default:
 			if (fin_u8(&f) == 0x5a)
 				ioapic_reset(IO);
@@ -229,6 +288,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	ioapic_destroy(IO);
+	i8259__destroy(PIC);
 	ioapic_router_destroy(IR);
 	apic_ipi_router_destroy(R);
 	for (unsigned i = 0; i < N; i++)

@@ -175,6 +175,9 @@ cases() {
 	hostile "ioapic-random-x2apic$sfx" "$bin" 0 60 "" guest "mode=ioapic-random seed=21" --cpus 3
 	hostile "ioapic-random-xapic$sfx" "$bin" 0 60 "" guest "mode=ioapic-random seed=22 xapic" --cpus 2 --xapic
 	hostile "level-storm$sfx" "$bin" 124 4 "timeout after 4 s" "guest flow" "mode=level-storm" --cpus 3
+	hostile "init-random-x2apic$sfx" "$bin" 0 120 "" guest "mode=init-random seed=31" --cpus 4
+	hostile "init-random-xapic$sfx" "$bin" 0 120 "" guest "mode=init-random seed=32 xapic" --cpus 3 --xapic
+	hostile "init-random-xive$sfx" "$bin" 0 120 "" guest "mode=init-random seed=33 rounds=2" --cpus 3 --irqchip xive
 }
 
 cases "" "$BIN" "$STORM_S" rss

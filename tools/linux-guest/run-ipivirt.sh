@@ -46,8 +46,8 @@
 # on: no result line, pass=0, lost!=0, a kernel WARNING/BUG, an ipivirt exit
 # status other than 0 (the guest's `poweroff -f`), the time limit, the TSC
 # rate not learned the way the clock case says, or the I/O APIC not used
-# (not in the MADT, not routing, COM1 not on IRQ 4, or, without kvmclock,
-# the PIT's IRQ 0 not checked on pin 2 or found broken).
+# (not in the MADT, not routing, COM1 not on IRQ 4, or, with --clock
+# legacy, the PIT's IRQ 0 not checked on pin 2 or found broken).
 set -uo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -215,14 +215,15 @@ for n in $smps; do
 	elif [ "$c" != kvmclock ] && grep -a -q 'kvm-clock: Using msrs' "$log"; then
 		why="Linux took kvm-clock although told no-kvmclock"
 	# The I/O APIC: found in the MADT, used for routing; the console's
-	# 8250 takes IRQ 4 from the DSDT; without kvmclock Linux checks that
-	# the PIT's IRQ 0 arrives through pin 2 (check_timer()).
+	# 8250 takes IRQ 4 from the DSDT; with no CPUID help (legacy) Linux
+	# needs the PIT and checks that its IRQ 0 arrives through pin 2
+	# (check_timer(); with the APIC timer's rate known it skips the PIT).
 	elif ! grep -a -qE 'IOAPIC\[0\]: apic_id [0-9]+, version 32, address 0xfec00000, GSI 0-23' "$log" ||
 		! grep -a -q 'ACPI: Using IOAPIC for interrupt routing' "$log"; then
 		why="Linux did not route interrupts through the I/O APIC"
 	elif ! grep -a -qE 'ttyS0 at I/O 0x3f8 \(irq = 4,' "$log"; then
 		why="the console's 8250 did not take IRQ 4"
-	elif [ "$c" != kvmclock ] && ! grep -a -qE '\.\.TIMER: vector=0x[0-9A-Fa-f]+ apic1=0 pin1=2 ' "$log"; then
+	elif [ "$c" = legacy ] && ! grep -a -qE '\.\.TIMER: vector=0x[0-9A-Fa-f]+ apic1=0 pin1=2 ' "$log"; then
 		why="Linux did not check the PIT's IRQ 0 on I/O APIC pin 2"
 	elif grep -a -qE "IO-APIC \+ timer doesn't work|8254 timer not connected" "$log"; then
 		why="Linux found the PIT's IRQ 0 broken"
