@@ -13,6 +13,14 @@
  *   mode=broadcast  CPU0 sends one all-excluding-self shorthand IPI and
  *                   waits until every other CPU acked; then the same with
  *                   N-1 single physical IPIs. Samples: the shorthand's.
+ *   mode=oncpu      the shape of a third-party microbenchmark: CPU1 idles in
+ *                   a bare hlt loop (interrupts on, nothing else); CPU0
+ *                   writes one fixed physical IPI straight to the ICR, the
+ *                   call's function pointer in a shared slot, and spins on
+ *                   a flag without pause; CPU1's handler runs the function,
+ *                   sets the flag and EOIs. One IPI and one EOI per call,
+ *                   no answering IPI. gap=N: N TSC cycles of spinning after
+ *                   each call, so the target is back in hlt (default 0).
  *   peer=halt|spin  pingpong: CPU1 waits for pings in sti; hlt (default; a
  *                   VMM wakes a halted vCPU) or spins with interrupts on
  *                   (a VMM must kick a running vCPU out of the guest)
@@ -34,6 +42,7 @@
 #define PING_VEC 0x60
 #define PONG_VEC 0x61
 #define BCAST_VEC 0x62
+#define ONCPU_VEC 0x63
 #define WARMUP 10
 #define ANSWER_TIMEOUT_US 30000000ull
 
@@ -177,6 +186,73 @@ static void bench_pingpong(unsigned long rounds, u64 *elapsed)
 		       READ_ONCE(ping_seen));
 }
 
+/* ---- on-cpu: one IPI carrying a function, a flag back ------------------- */
+
+static void (*volatile oncpu_fn)(void);
+static volatile u32 oncpu_done, oncpu_ran;
+static volatile bool oncpu_stop;
+
+static void oncpu_work(void)
+{
+	oncpu_ran++;
+}
+
+static void oncpu_irq(struct trap_regs *r)
+{
+	(void)r;
+	oncpu_fn();
+	WRITE_ONCE(oncpu_done, 1);
+	apic_eoi();
+}
+
+/* The target: nothing but hlt, interrupts on. */
+static void bare_hlt(void *arg)
+{
+	(void)arg;
+	sti();
+	while (!READ_ONCE(oncpu_stop))
+		__asm__ __volatile__("hlt" ::: "memory");
+}
+
+static void bench_oncpu(unsigned long rounds, u64 *elapsed)
+{
+	unsigned peer = cpu_at[1];
+	u32 dest = cpu_apic_id(peer);
+	u64 gap = arg_ulong("gap", 0), start = 0;
+	unsigned long done = 0;
+	bool ok = true;
+
+	oncpu_fn = oncpu_work;
+	on_cpu_async(peer, bare_hlt, NULL);
+	udelay(1000); /* let it reach hlt */
+	for (unsigned long i = 0; i < rounds + WARMUP && ok; i++) {
+		if (i == WARMUP)
+			start = rdtsc();
+		WRITE_ONCE(oncpu_done, 0);
+		u64 t0 = rdtsc();
+		apic_icr_write(APIC_DM_FIXED | ONCPU_VEC, dest);
+		u64 limit = t0 + tsc_cycles_from_us(ANSWER_TIMEOUT_US);
+		while (!READ_ONCE(oncpu_done) && rdtsc() < limit)
+			; /* no pause, as the microbenchmark spins */
+		u64 t1 = rdtsc();
+		ok = READ_ONCE(oncpu_done);
+		if (ok && i >= WARMUP) {
+			samples[nsamples++] = t1 - t0;
+			done++;
+		}
+		for (u64 end = rdtsc() + gap; gap && rdtsc() < end;)
+			;
+	}
+	*elapsed = rdtsc() - start;
+	WRITE_ONCE(oncpu_stop, true);
+	apic_icr_write(APIC_DM_FIXED | ONCPU_VEC, dest); /* out of its hlt */
+	on_cpu_wait(peer);
+	report(ok && done == rounds, "oncpu: %lu calls on cpu %u from a bare hlt loop (gap %llu cycles)",
+	       done, peer, (unsigned long long)gap);
+	report(READ_ONCE(oncpu_ran) == rounds + WARMUP + 1, "oncpu: the function ran %u times",
+	       READ_ONCE(oncpu_ran));
+}
+
 /* ---- all-to-all (smp_call_function_single, wait) ------------------------ */
 
 struct a2a {
@@ -313,6 +389,7 @@ int main(int argc, char **argv)
 	handle_irq(PING_VEC, ping_irq);
 	handle_irq(PONG_VEC, pong_irq);
 	handle_irq(BCAST_VEC, bcast_irq);
+	handle_irq(ONCPU_VEC, oncpu_irq);
 	samples = zalloc((rounds + 1) * sizeof(u64), 64);
 	report_prefix_push("bench");
 	report_info("mode=%s rounds=%lu cpus=%u %s, IPIs via %s tsc_khz=%llu (%s)", mode,
@@ -325,6 +402,12 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		bench_alltoall(rounds, &elapsed);
+	} else if (!strcmp(mode, "oncpu")) {
+		if (ncpu < 2 || ipi_via_xive()) {
+			report_skip("oncpu needs 2 or more CPUs and APIC IPIs");
+			goto out;
+		}
+		bench_oncpu(rounds, &elapsed);
 	} else if (!strcmp(mode, "broadcast")) {
 		if (ncpu < 2) {
 			report_skip("broadcast needs 2 or more CPUs");
@@ -333,7 +416,7 @@ int main(int argc, char **argv)
 		single = zalloc((rounds + 1) * sizeof(u64), 64);
 		bench_broadcast(rounds, &elapsed, single, &nsingle);
 	} else {
-		report_abort("mode=%s: pingpong, alltoall or broadcast", mode);
+		report_abort("mode=%s: pingpong, oncpu, alltoall or broadcast", mode);
 	}
 
 	u64 us = tsc_us_from_cycles(elapsed);

@@ -16,4 +16,11 @@ bench-quick: deps-bench
 	@$(MAKE) --no-print-directory all guest-tests
 	BENCH_QUICK=1 $(BENCH_PYTHON) tools/bench/bench.py --ipivirt $(BENCH_BIN) $(BENCH_ARGS)
 
-.PHONY: bench bench-quick
+# Interleaved pairs, ipivirt against QEMU + KVM's in-kernel APIC, mode by
+# mode (tools/bench/pairs.py; PAIRS_ARGS="--pairs 7 --extra gap=2000").
+PAIRS_ARGS ?=
+bench-pairs: deps-bench
+	@$(MAKE) --no-print-directory all guest-tests
+	$(BENCH_PYTHON) tools/bench/pairs.py --ipivirt $(BENCH_BIN) $(PAIRS_ARGS)
+
+.PHONY: bench bench-quick bench-pairs
