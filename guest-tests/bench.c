@@ -21,6 +21,9 @@
  *                   sets the flag and EOIs. One IPI and one EOI per call,
  *                   no answering IPI. gap=N: N TSC cycles of spinning after
  *                   each call, so the target is back in hlt (default 0).
+ *                   target=hlt|spin|spinpause: the target halts (default),
+ *                   or runs a loop with interrupts on, without or with
+ *                   pause: the IPI must then reach a vCPU in guest mode.
  *   peer=halt|spin  pingpong: CPU1 waits for pings in sti; hlt (default; a
  *                   VMM wakes a halted vCPU) or spins with interrupts on
  *                   (a VMM must kick a running vCPU out of the guest)
@@ -205,13 +208,22 @@ static void oncpu_irq(struct trap_regs *r)
 	apic_eoi();
 }
 
-/* The target: nothing but hlt, interrupts on. */
+/* The target: nothing but hlt (or a spin), interrupts on. */
 static void bare_hlt(void *arg)
 {
-	(void)arg;
+	const char *how = arg;
+
 	sti();
-	while (!READ_ONCE(oncpu_stop))
-		__asm__ __volatile__("hlt" ::: "memory");
+	if (!strcmp(how, "spin")) {
+		while (!READ_ONCE(oncpu_stop))
+			;
+	} else if (!strcmp(how, "spinpause")) {
+		while (!READ_ONCE(oncpu_stop))
+			pause();
+	} else {
+		while (!READ_ONCE(oncpu_stop))
+			__asm__ __volatile__("hlt" ::: "memory");
+	}
 }
 
 static void bench_oncpu(unsigned long rounds, u64 *elapsed)
@@ -222,8 +234,12 @@ static void bench_oncpu(unsigned long rounds, u64 *elapsed)
 	unsigned long done = 0;
 	bool ok = true;
 
+	const char *how = arg_value("target") ? arg_value("target") : "hlt";
+
+	if (strcmp(how, "hlt") && strcmp(how, "spin") && strcmp(how, "spinpause"))
+		report_abort("target=%s: hlt, spin or spinpause", how);
 	oncpu_fn = oncpu_work;
-	on_cpu_async(peer, bare_hlt, NULL);
+	on_cpu_async(peer, bare_hlt, (void *)how);
 	udelay(1000); /* let it reach hlt */
 	for (unsigned long i = 0; i < rounds + WARMUP && ok; i++) {
 		if (i == WARMUP)
@@ -247,8 +263,8 @@ static void bench_oncpu(unsigned long rounds, u64 *elapsed)
 	WRITE_ONCE(oncpu_stop, true);
 	apic_icr_write(APIC_DM_FIXED | ONCPU_VEC, dest); /* out of its hlt */
 	on_cpu_wait(peer);
-	report(ok && done == rounds, "oncpu: %lu calls on cpu %u from a bare hlt loop (gap %llu cycles)",
-	       done, peer, (unsigned long long)gap);
+	report(ok && done == rounds, "oncpu: %lu calls on cpu %u, target %s (gap %llu cycles)",
+	       done, peer, how, (unsigned long long)gap);
 	report(READ_ONCE(oncpu_ran) == rounds + WARMUP + 1, "oncpu: the function ran %u times",
 	       READ_ONCE(oncpu_ran));
 }
