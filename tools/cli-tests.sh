@@ -236,6 +236,11 @@ expect "clock bad list item" 2 "--clock: 'legacy' is not kvmclock, tsc-leaf or l
 expect "clock empty item" 2 "--clock: '' is not" "${k[@]}" --clock kvmclock,
 expect "clock empty" 2 "--clock: '' is not" "${k[@]}" --clock ""
 expect "clock missing value" 2 "needs a value" "${k[@]}" --clock
+expect "halt-poll bad value" 2 "--halt-poll: 'always' is not auto, off, adaptive or nanoseconds" "${k[@]}" --halt-poll always
+expect "halt-poll zero" 2 "--halt-poll: '0' is not" "${k[@]}" --halt-poll 0
+expect "halt-poll too long" 2 "--halt-poll: '1000001' is not" "${k[@]}" --halt-poll 1000001
+expect "halt-poll trailing junk" 2 "--halt-poll: '50us' is not" "${k[@]}" --halt-poll 50us
+expect "halt-poll missing value" 2 "needs a value" "${k[@]}" --halt-poll
 expect "missing initrd" 2 "cannot open" "${k[@]}" --initrd "$NONE"
 expect "initrd too large" 2 "does not fit" "${k[@]}" --mem 16M --initrd "$TMP/bigrd"
 expect "help" 0 "" --help

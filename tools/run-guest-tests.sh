@@ -105,6 +105,10 @@ ipivirt)
 	# int $n, int3, #NP for an absent gate (compat mode executes them here).
 	run_case "swint 1cpu" 60 "$BIN" run --kernel "$GT/swint.elf"
 	run_case "swint 2cpu multiboot xapic" 60 "$BIN" run --cpus 2 --xapic --kernel "$GT/swint.flat"
+	# Halt polling forced on where auto leaves it off (more vCPUs than
+	# host CPUs), adaptive and fixed: delivery must not change.
+	run_case "callfunc 4cpu halt-poll adaptive" 400 "$BIN" run --cpus 4 --halt-poll adaptive --stats --kernel "$GT/callfunc.elf" --append calls=20000
+	run_case "ipi 4cpu halt-poll 20000" 180 "$BIN" run --cpus 4 --halt-poll 20000 --kernel "$GT/ipi.elf"
 	# The I/O APIC through QEMU's pc-testdev lines (ioapic.c).
 	run_case "ioapic 2cpu xapic" 120 "$BIN" run --cpus 2 --xapic --kernel "$GT/ioapic.elf"
 	run_case "ioapic 2cpu x2apic" 120 "$BIN" run --cpus 2 --x2apic --kernel "$GT/ioapic.elf"

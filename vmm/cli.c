@@ -19,7 +19,7 @@ enum {
 	OPT_X2APIC, OPT_XAPIC, OPT_STATS, OPT_TIMEOUT, OPT_HELP, OPT_VERSION,
 	OPT_IPI_YIELD, OPT_IRQCHIP,
 	OPT_TRACE, OPT_COMPAT, OPT_INJECT, OPT_INJECT_SEED, OPT_SECCOMP,
-	OPT_CLOCK,
+	OPT_CLOCK, OPT_HALT_POLL,
 };
 
 static const struct option run_options[] = {
@@ -40,6 +40,7 @@ static const struct option run_options[] = {
 	{ "inject-seed", required_argument, NULL, OPT_INJECT_SEED },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "clock", required_argument, NULL, OPT_CLOCK },
+	{ "halt-poll", required_argument, NULL, OPT_HALT_POLL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -68,6 +69,12 @@ void cli__usage(FILE *out)
 "  --timeout SECS   end the run after SECS seconds (exit status 124)\n"
 "  --ipi-yield on|off  after sending an IPI, yield the host CPU so the\n"
 "                   target vCPU runs sooner (default on)\n"
+"  --halt-poll auto|off|adaptive|NS  a halting vCPU first polls for new\n"
+"                   interrupts: adaptive (up to %u us, grown when a wake\n"
+"                   came just after, reset when none came in time, as KVM's\n"
+"                   halt_poll_ns), NS nanoseconds every time, or off; auto\n"
+"                   (default): adaptive when the vCPUs fit the host CPUs\n"
+"                   ipivirt may run on, else off (docs/bench.md)\n"
 "  --compat auto|none|emulated-kvm  work-arounds for a KVM that emulates\n"
 "                   every instruction (int3 repair; Linux command line\n"
 "                   += noxsave clearcpuid=cx16,popcnt,...); auto: on when the host\n"
@@ -95,7 +102,8 @@ void cli__usage(FILE *out)
 "1 host failure (no /dev/kvm, ...); 159 a vCPU thread made a system call\n"
 "its seccomp filter forbids.\n",
 		IPIVIRT_MAX_CPUS, VM_MIN_MEM >> 20, VM_MAX_MEM >> 30,
-		VM_DEFAULT_MEM >> 20, FAULT_INJECT_DROP_RECOVER_MS);
+		VM_DEFAULT_MEM >> 20, VM_HALT_POLL_MAX_NS / 1000,
+		FAULT_INJECT_DROP_RECOVER_MS);
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -291,6 +299,7 @@ int cli__parse(int argc, char **argv, enum cli_action *action,
 	cfg->mem_size = VM_DEFAULT_MEM;
 	cfg->apic_mode = VM_APIC_X2APIC;
 	cfg->ipi_yield = true; /* 8x the calls/s with 2 vCPUs on 2 busy cores */
+	cfg->halt_poll_auto = true; /* docs/bench.md: poll only when it pays */
 	cfg->seccomp = VM_SECCOMP_ON;
 	cfg->inject.drop_recover_ms = FAULT_INJECT_DROP_RECOVER_MS;
 
@@ -388,6 +397,22 @@ int cli__parse(int argc, char **argv, enum cli_action *action,
 				return fail(err, errlen,
 					    "--ipi-yield: '%s' is not on or off",
 					    optarg);
+			break;
+		case OPT_HALT_POLL:
+			cfg->halt_poll_adaptive = cfg->halt_poll_auto = false;
+			cfg->halt_poll_ns = 0;
+			if (!strcmp(optarg, "adaptive"))
+				cfg->halt_poll_adaptive = true;
+			else if (!strcmp(optarg, "auto"))
+				cfg->halt_poll_auto = true;
+			else if (strcmp(optarg, "off") && strcmp(optarg, "auto") &&
+				 !parse_uint(optarg, 1, VM_HALT_POLL_LIMIT_NS, &n))
+				return fail(err, errlen,
+					    "--halt-poll: '%s' is not auto, off, "
+					    "adaptive or nanoseconds from 1 to %u",
+					    optarg, VM_HALT_POLL_LIMIT_NS);
+			else if (strcmp(optarg, "off") && strcmp(optarg, "auto"))
+				cfg->halt_poll_ns = n;
 			break;
 		case OPT_COMPAT:
 			if (!strcmp(optarg, "auto"))

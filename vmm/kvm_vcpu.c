@@ -197,6 +197,7 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 	v->vm = vm;
 	v->id = id;
 	v->timer_fd = -1;
+	v->halt_poll_ns = vm->cfg.halt_poll_ns; /* adaptive: grows from 0 */
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (v->fd < 0) {
 		ret = -errno;
@@ -448,18 +449,77 @@ static bool wake_pending(struct vcpu *v, bool if_flag)
 			    xive_vector(v) >= 0));
 }
 
+/*
+ * Halt polling (--halt-poll): before sleeping, spin up to v->halt_poll_ns
+ * for a kick. Every wake source kicks, and a kick of a halted vCPU moves
+ * its mode off VCPU_HALTED, so the spin watches one word; wake_pending()
+ * then says whether the kick brought something. Return: true when a wake
+ * came while polling.
+ */
+static bool halt_poll(struct vcpu *v, bool if_flag)
+{
+	uint64_t end = vm_now_ns() + v->halt_poll_ns;
+
+	while (vm_now_ns() < end) {
+		if (atomic_load_explicit(&v->mode, memory_order_acquire) !=
+		    VCPU_HALTED) {
+			if (wake_pending(v, if_flag))
+				return true;
+			atomic_store(&v->mode, VCPU_HALTED);
+			atomic_thread_fence(memory_order_seq_cst);
+			if (wake_pending(v, if_flag))
+				return true;
+		}
+		__builtin_ia32_pause();
+	}
+	return false;
+}
+
+/*
+ * Adaptive policy, as KVM's halt_poll_ns: a halt that ended within the
+ * poll keeps it; one that ended soon after (within the ceiling) grows it
+ * (start, then double); one that lasted longer than the ceiling resets
+ * it, since polling would only have burned a host CPU.
+ */
+static void halt_poll_adjust(struct vcpu *v, uint64_t halted_ns)
+{
+	if (!v->vm->cfg.halt_poll_adaptive || halted_ns <= v->halt_poll_ns)
+		return;
+	if (halted_ns > VM_HALT_POLL_MAX_NS)
+		v->halt_poll_ns = 0;
+	else if (!v->halt_poll_ns)
+		v->halt_poll_ns = VM_HALT_POLL_START_NS;
+	else if (v->halt_poll_ns < VM_HALT_POLL_MAX_NS)
+		v->halt_poll_ns = v->halt_poll_ns * 2 < VM_HALT_POLL_MAX_NS
+					  ? v->halt_poll_ns * 2
+					  : VM_HALT_POLL_MAX_NS;
+	v->stats.halt_poll_grows++;
+}
+
 /* Sleep until an interrupt (or SIPI, or stop) is pending. */
 static void halt(struct vcpu *v, bool if_flag)
 {
+	uint64_t t0 = vm_now_ns();
+	bool polled = false;
+
 	v->stats.halts++;
-	for (;;) {
-		atomic_store(&v->mode, VCPU_HALTED);
-		atomic_thread_fence(memory_order_seq_cst);
-		if (wake_pending(v, if_flag))
-			break;
-		futex(&v->mode, FUTEX_WAIT_PRIVATE, VCPU_HALTED);
+	atomic_store(&v->mode, VCPU_HALTED);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!wake_pending(v, if_flag)) {
+		if (v->halt_poll_ns && halt_poll(v, if_flag)) {
+			polled = true;
+			v->stats.halt_poll_hits++;
+		}
+		while (!polled) {
+			atomic_store(&v->mode, VCPU_HALTED);
+			atomic_thread_fence(memory_order_seq_cst);
+			if (wake_pending(v, if_flag))
+				break;
+			futex(&v->mode, FUTEX_WAIT_PRIVATE, VCPU_HALTED);
+		}
 	}
 	atomic_store(&v->mode, VCPU_OUTSIDE);
+	halt_poll_adjust(v, vm_now_ns() - t0);
 	fr_stage(v->vm->fr, FR_WAKE_HALT, v->id);
 }
 

@@ -37,6 +37,7 @@ struct vcpu {
 	unsigned nmi_pending;         /* NMIs to inject, 0-2; owner only */
 	bool wait_for_sipi;           /* owner only */
 	bool sent_ipi;                /* owner only: this exit sent an IPI */
+	uint64_t halt_poll_ns;        /* owner only: the next halt's poll */
 	struct vcpu_stats stats;
 };
 

@@ -56,6 +56,16 @@ void stats__print(struct vm *vm, FILE *out)
 			(double)total_exits / (double)deliveries,
 			seconds > 0 ? (double)deliveries / seconds : 0.0);
 	fputc('\n', out);
+	if (vm->cfg.halt_poll_ns || vm->cfg.halt_poll_adaptive) {
+		uint64_t halts = 0, hits = 0;
+
+		for (unsigned i = 0; i < vm->nr_cpus; i++) {
+			halts += vm->vcpus[i]->stats.halts;
+			hits += vm->vcpus[i]->stats.halt_poll_hits;
+		}
+		fprintf(out, "halt-poll: %" PRIu64 " of %" PRIu64
+			     " halts ended while polling\n", hits, halts);
+	}
 	if (vm->fi)
 		fault_inject__print_stats(vm->fi, out);
 }

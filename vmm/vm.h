@@ -24,6 +24,9 @@
 #define VM_MIN_MEM (16ull << 20)
 #define VM_MAX_MEM (3ull << 30) /* stay below the 32-bit MMIO hole */
 #define VM_DEFAULT_MEM (256ull << 20)
+#define VM_HALT_POLL_MAX_NS 200000u    /* adaptive ceiling, KVM's default */
+#define VM_HALT_POLL_START_NS 10000u   /* first step when growing */
+#define VM_HALT_POLL_LIMIT_NS 1000000u /* what --halt-poll NS accepts */
 
 enum vm_apic_mode { VM_APIC_X2APIC, VM_APIC_XAPIC };
 /* Which controller carries guest IPIs (the local APIC always exists). */
@@ -52,6 +55,8 @@ struct vcpu_stats {
 	uint64_t injections;
 	uint64_t nmis;
 	uint64_t halts;
+	uint64_t halt_poll_hits;  /* halts a poll ended (--halt-poll) */
+	uint64_t halt_poll_grows; /* adaptive poll changes */
 	_Atomic uint64_t kicks_signal; /* sent to this vCPU by others */
 	_Atomic uint64_t kicks_wake;
 };
@@ -80,6 +85,12 @@ struct vm_config {
 	bool stats;
 	unsigned timeout_s; /* 0: none */
 	bool ipi_yield;     /* sender yields its host CPU after an IPI */
+	/* --halt-poll: poll before sleeping in HLT, a fixed time (ns, 0: no)
+	 * or adaptive up to VM_HALT_POLL_MAX_NS; auto: adaptive when every
+	 * vCPU can have a host CPU of its own, else off (vm__create()). */
+	uint64_t halt_poll_ns;
+	bool halt_poll_adaptive;
+	bool halt_poll_auto;
 	enum vm_compat compat;
 	const char *trace_path;    /* --trace: the flight recorder's file */
 	size_t trace_ring_entries; /* 0: the default */
