@@ -56,6 +56,8 @@ int ipivirt_vmm_create(const struct ipivirt_vmm_config *cfg,
 		.stats = (c.flags & IPIVIRT_VMM_STATS) != 0,
 		.timeout_s = c.timeout_s,
 		.ipi_yield = !(c.flags & IPIVIRT_VMM_NO_IPI_YIELD),
+		/* The same machine as `ipivirt run`: --halt-poll auto. */
+		.halt_poll_auto = true,
 	};
 	/* Per VM: vm.c creates the recorder when the run starts. */
 	vmm->cfg.trace_path = c.trace_path;
