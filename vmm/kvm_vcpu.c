@@ -465,8 +465,9 @@ static bool halt_poll(struct vcpu *v, bool if_flag)
 		    VCPU_HALTED) {
 			if (wake_pending(v, if_flag))
 				return true;
-			atomic_store(&v->mode, VCPU_HALTED);
-			atomic_thread_fence(memory_order_seq_cst);
+			/* Halted again, a full barrier before the next look
+			 * (an exchange: TSan refuses bare fences here). */
+			atomic_exchange(&v->mode, VCPU_HALTED);
 			if (wake_pending(v, if_flag))
 				return true;
 		}
