@@ -184,11 +184,24 @@ static int guest_virq(struct apic_ipi_router *r, uint32_t hwirq)
 	return (int)virq;
 }
 
+uint32_t apic_ipi_hwirq(const struct apic_ipi *msg)
+{
+	uint8_t mode = msg->delivery_mode;
+	uint8_t vector = msg->vector;
+
+	/* The vector only matters to fixed, lowest-priority and SIPI. */
+	if (mode == APIC_DM_NMI || mode == APIC_DM_INIT)
+		vector = 0;
+	/* Lowest priority already chose its one CPU: it arrives as fixed. */
+	if (mode == APIC_DM_LOWEST)
+		mode = APIC_DM_FIXED;
+	return APIC_IPI_HWIRQ(msg->level_trigger && mode == APIC_DM_FIXED,
+			      mode, vector);
+}
+
 int apic_ipi_route(struct apic_ipi_router *r, const struct apic_ipi *ipi)
 {
 	struct cpumask targets;
-	uint8_t mode = ipi->delivery_mode;
-	uint8_t vector = ipi->vector;
 	int virq, err;
 
 	err = apic_bus_route(r->bus, ipi, &targets);
@@ -197,16 +210,7 @@ int apic_ipi_route(struct apic_ipi_router *r, const struct apic_ipi *ipi)
 	if (cpumask_empty(&targets))
 		return 0;
 
-	/* The vector only matters to fixed, lowest-priority and SIPI. */
-	if (mode == APIC_DM_NMI || mode == APIC_DM_INIT)
-		vector = 0;
-	/* Lowest priority already chose its one CPU: it arrives as fixed. */
-	if (mode == APIC_DM_LOWEST)
-		mode = APIC_DM_FIXED;
-
-	virq = guest_virq(r, APIC_IPI_HWIRQ(ipi->level_trigger &&
-						    mode == APIC_DM_FIXED,
-					    mode, vector));
+	virq = guest_virq(r, apic_ipi_hwirq(ipi));
 	if (virq < 0)
 		return virq;
 	__ipi_send_mask(r->tbl, (unsigned)virq, &targets);

@@ -46,6 +46,14 @@ struct irq_domain *apic_vector_domain(struct apic_ipi_router *r);
 /* The IPI domain host code reserves APIC IPIs from (arg: uint32_t *hwirq). */
 struct irq_domain *apic_ipi_domain(struct apic_ipi_router *r);
 
+/*
+ * apic_ipi_hwirq() - the vector-domain hwirq message @msg is sent as, once
+ * apic_bus_route() chose its targets: the vector dropped for NMI and INIT,
+ * lowest priority as fixed, the trigger kept for fixed only. Shared by
+ * guest IPIs and the I/O APIC's messages (ioapic_route.c).
+ */
+uint32_t apic_ipi_hwirq(const struct apic_ipi *msg);
+
 /**
  * apic_ipi_route() - send a guest-written IPI through the IPI domain.
  * Suitable as (the body of) struct apic_ops.send_ipi. Any thread.

@@ -147,16 +147,38 @@ static int ack_locked(struct i8259 *pic)
 	return s->vector_base + sir;
 }
 
-static void chip_reset(struct pic_chip *c, uint8_t vector_base)
+/* What ICW1 and power-on both clear: in service, priorities, modes. */
+static void reset_modes(struct pic_chip *c)
 {
-	c->irr = c->isr = 0;
-	c->imr = 0xff;
-	c->vector_base = vector_base;
+	c->isr = 0;
 	c->lowest = 7;
-	c->init_step = 0;
-	c->need_icw4 = c->single = c->ltim = false;
 	c->read_isr = c->poll = c->special_mask = false;
 	c->auto_eoi = c->rotate_on_aeoi = false;
+}
+
+/* A level line's IRR bit is its input, whatever an edge latched before. */
+static void sync_level_irr(struct pic_chip *c)
+{
+	for (unsigned ir = 0; ir < 8; ir++) {
+		uint8_t bit = (uint8_t)(1u << ir);
+
+		if (!is_level(c, ir))
+			continue;
+		if (c->lines & bit)
+			c->irr |= bit;
+		else
+			c->irr &= (uint8_t)~bit;
+	}
+}
+
+static void chip_reset(struct pic_chip *c, uint8_t vector_base)
+{
+	reset_modes(c);
+	c->irr = 0;
+	c->imr = 0xff;
+	c->vector_base = vector_base;
+	c->init_step = 0;
+	c->need_icw4 = c->single = c->ltim = false;
 }
 
 struct i8259 *i8259__create(const struct i8259_ops *ops)
@@ -189,19 +211,14 @@ void i8259__destroy(struct i8259 *pic)
  * fall and rise again before it requests (level lines request at once). */
 static void icw1(struct pic_chip *c, uint8_t v)
 {
+	reset_modes(c);
 	c->init_step = 1;
 	c->need_icw4 = v & ICW1_IC4;
 	c->single = v & ICW1_SNGL;
 	c->ltim = v & ICW1_LTIM;
 	c->imr = 0;
-	c->isr = 0;
-	c->lowest = 7;
-	c->special_mask = c->read_isr = c->poll = false;
-	c->auto_eoi = c->rotate_on_aeoi = false;
 	c->irr = 0;
-	for (unsigned ir = 0; ir < 8; ir++)
-		if (is_level(c, ir) && (c->lines >> ir & 1))
-			c->irr |= (uint8_t)(1u << ir);
+	sync_level_irr(c);
 }
 
 static void ocw2(struct pic_chip *c, uint8_t v)
@@ -273,7 +290,7 @@ static void data_write(struct pic_chip *c, uint8_t v)
 static uint8_t poll_read(struct i8259 *pic, unsigned idx)
 {
 	struct pic_chip *c = &pic->chip[idx];
-	int ir = idx == 0 ? master_request(pic) : chip_request(c, c->irr);
+	int ir = chip_request(c, c->irr);
 
 	c->poll = false;
 	if (ir < 0)
@@ -285,17 +302,7 @@ static uint8_t poll_read(struct i8259 *pic, unsigned idx)
 static void elcr_write(struct pic_chip *c, uint8_t v)
 {
 	c->elcr = v & c->elcr_writable;
-	/* A level line's IRR is its input, whatever an edge latched before. */
-	for (unsigned ir = 0; ir < 8; ir++) {
-		uint8_t bit = (uint8_t)(1u << ir);
-
-		if (!is_level(c, ir))
-			continue;
-		if (c->lines & bit)
-			c->irr |= bit;
-		else
-			c->irr &= (uint8_t)~bit;
-	}
+	sync_level_irr(c);
 }
 
 uint8_t i8259__read(struct i8259 *pic, uint16_t port)

@@ -14,8 +14,7 @@
 #include "ioapic_route.h"
 
 struct pin_route {
-	uint32_t hwirq; /* parent hwirq of @virq; IPI_HWIRQ_INVALID: none */
-	unsigned virq;
+	unsigned virq; /* 0: the pin never sent */
 	uint64_t sent, dropped;
 };
 
@@ -48,8 +47,6 @@ struct ioapic_router *ioapic_router_create(struct apic_ipi_router *r,
 	pthread_mutex_init(&ir->lock, NULL);
 	ir->tbl = tbl;
 	ir->bus = bus;
-	for (unsigned pin = 0; pin < IOAPIC_NR_PINS; pin++)
-		ir->pin[pin].hwirq = IPI_HWIRQ_INVALID;
 	return ir;
 }
 
@@ -67,27 +64,15 @@ struct irq_domain *ioapic_router_domain(struct ioapic_router *ir)
 	return ir ? ir->domain : NULL;
 }
 
-/* The vector-domain hwirq a message is sent as (as apic_ipi_route()). */
-static uint32_t parent_hwirq(const struct apic_ipi *msg)
-{
-	uint8_t mode = msg->delivery_mode;
-	uint8_t vector = msg->vector;
-
-	if (mode == APIC_DM_NMI || mode == APIC_DM_INIT)
-		vector = 0;
-	if (mode == APIC_DM_LOWEST) /* the bus already chose the CPU */
-		mode = APIC_DM_FIXED;
-	return APIC_IPI_HWIRQ(msg->level_trigger && mode == APIC_DM_FIXED,
-			      mode, vector);
-}
-
 /* The pin's virq for @hwirq, remapped when the guest reprogrammed it. */
 static int pin_virq(struct ioapic_router *ir, unsigned pin, uint32_t hwirq)
 {
 	struct pin_route *p = &ir->pin[pin];
 	int virq;
 
-	if (p->virq && p->hwirq == hwirq)
+	/* The programmed parent hwirq is the virq's own parent level. */
+	if (p->virq &&
+	    irq_get_irq_data(ir->tbl, p->virq)->parent_data->hwirq == hwirq)
 		return (int)p->virq;
 	virq = irq_domain_alloc_irq(ir->domain, pin, &hwirq);
 	if (virq < 0)
@@ -95,7 +80,6 @@ static int pin_virq(struct ioapic_router *ir, unsigned pin, uint32_t hwirq)
 	if (p->virq)
 		irq_domain_free_irq(ir->tbl, p->virq);
 	p->virq = (unsigned)virq;
-	p->hwirq = hwirq;
 	return virq;
 }
 
@@ -115,7 +99,7 @@ void ioapic_router_deliver(void *opaque, unsigned pin,
 		ir->pin[pin].dropped++;
 		goto out;
 	}
-	virq = pin_virq(ir, pin, parent_hwirq(msg));
+	virq = pin_virq(ir, pin, apic_ipi_hwirq(msg));
 	if (virq < 0) {
 		ir->pin[pin].dropped++;
 		goto out;

@@ -123,17 +123,9 @@ static void ops_kick(void *opaque, unsigned cpu)
 static void ops_timer_arm(void *opaque, unsigned cpu, uint64_t deadline_ns)
 {
 	struct vm *vm = opaque;
-	struct itimerspec its = { 0 };
 
-	if (cpu >= vm->nr_cpus)
-		return;
-	/* 0 disarms; any other deadline, even one in the past, fires. */
-	if (deadline_ns) {
-		its.it_value.tv_sec = (time_t)(deadline_ns / 1000000000ull);
-		its.it_value.tv_nsec = (long)(deadline_ns % 1000000000ull);
-	}
-	timerfd_settime(vm->vcpus[cpu]->timer_fd, TFD_TIMER_ABSTIME, &its,
-			NULL);
+	if (cpu < vm->nr_cpus)
+		vm_timerfd_arm(vm->vcpus[cpu]->timer_fd, deadline_ns);
 }
 
 static int ops_send_ipi(void *opaque, const struct apic_ipi *ipi)
@@ -494,30 +486,32 @@ static void halt_poll_adjust(struct vcpu *v, uint64_t halted_ns)
 		v->halt_poll_ns = v->halt_poll_ns * 2 < VM_HALT_POLL_MAX_NS
 					  ? v->halt_poll_ns * 2
 					  : VM_HALT_POLL_MAX_NS;
-	v->stats.halt_poll_grows++;
 }
 
-/* Sleep until an interrupt (or SIPI, or stop) is pending. */
+/*
+ * Sleep until an interrupt (or SIPI, or stop) is pending. With polling on,
+ * the first time nothing is pending the vCPU polls before it sleeps.
+ */
 static void halt(struct vcpu *v, bool if_flag)
 {
 	uint64_t t0 = vm_now_ns();
 	bool polled = false;
 
 	v->stats.halts++;
-	atomic_store(&v->mode, VCPU_HALTED);
-	atomic_thread_fence(memory_order_seq_cst);
-	if (!wake_pending(v, if_flag)) {
-		if (v->halt_poll_ns && halt_poll(v, if_flag)) {
+	for (;;) {
+		atomic_store(&v->mode, VCPU_HALTED);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (wake_pending(v, if_flag))
+			break;
+		if (v->halt_poll_ns && !polled) {
 			polled = true;
-			v->stats.halt_poll_hits++;
-		}
-		while (!polled) {
-			atomic_store(&v->mode, VCPU_HALTED);
-			atomic_thread_fence(memory_order_seq_cst);
-			if (wake_pending(v, if_flag))
+			if (halt_poll(v, if_flag)) {
+				v->stats.halt_poll_hits++;
 				break;
-			futex(&v->mode, FUTEX_WAIT_PRIVATE, VCPU_HALTED);
+			}
+			continue;
 		}
+		futex(&v->mode, FUTEX_WAIT_PRIVATE, VCPU_HALTED);
 	}
 	atomic_store(&v->mode, VCPU_OUTSIDE);
 	halt_poll_adjust(v, vm_now_ns() - t0);

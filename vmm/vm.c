@@ -76,17 +76,24 @@ static void pit_raise_irq(void *opaque, bool level)
 	vm_set_isa_irq(opaque, 0, level);
 }
 
-/* Arm the event loop's PIT timer for the next IRQ 0 edge (0: disarm). */
-static void pit_timer_arm(void *opaque, uint64_t deadline_ns)
+void vm_timerfd_arm(int fd, uint64_t deadline_ns)
 {
-	struct vm *vm = opaque;
 	struct itimerspec its = { 0 };
 
+	/* 0 disarms; any other deadline, even one in the past, fires. */
 	if (deadline_ns) {
 		its.it_value.tv_sec = (time_t)(deadline_ns / 1000000000ull);
 		its.it_value.tv_nsec = (long)(deadline_ns % 1000000000ull);
 	}
-	timerfd_settime(vm->pit_timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+	timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* Arm the event loop's PIT timer for the next IRQ 0 edge (0: disarm). */
+static void pit_timer_arm(void *opaque, uint64_t deadline_ns)
+{
+	struct vm *vm = opaque;
+
+	vm_timerfd_arm(vm->pit_timer_fd, deadline_ns);
 }
 
 /*
@@ -300,8 +307,9 @@ static int setup_devices(struct vm *vm, char *err, size_t errlen)
 	vm->pit_timer_fd = timerfd_create(CLOCK_MONOTONIC,
 					  TFD_CLOEXEC | TFD_NONBLOCK);
 	if (vm->pit_timer_fd < 0) {
-		snprintf(err, errlen, "timerfd_create: %s", strerror(errno));
-		return -errno;
+		ret = -errno;
+		snprintf(err, errlen, "timerfd_create: %s", strerror(-ret));
+		return ret;
 	}
 	vm->uart = uart__create(STDOUT_FILENO, &isa, UART_COM1_IRQ);
 	vm->fw_cfg = fw_cfg__create(vm->ram_size, (uint16_t)vm->nr_cpus);
@@ -339,7 +347,6 @@ static int setup_devices(struct vm *vm, char *err, size_t errlen)
 	return ret;
 }
 
-/* The local APICs' EOI broadcast reaches the I/O APIC. */
 static int setup_interrupts(struct vm *vm, char *err, size_t errlen)
 {
 	struct ioapic_ops io_ops = { .deliver = ioapic_router_deliver };

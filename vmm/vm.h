@@ -56,7 +56,6 @@ struct vcpu_stats {
 	uint64_t nmis;
 	uint64_t halts;
 	uint64_t halt_poll_hits;  /* halts a poll ended (--halt-poll) */
-	uint64_t halt_poll_grows; /* adaptive poll changes */
 	_Atomic uint64_t kicks_signal; /* sent to this vCPU by others */
 	_Atomic uint64_t kicks_wake;
 };
@@ -174,6 +173,13 @@ int vm_exit_status(struct vm *vm);
  * I/O APIC pin (isa_irq_gsi()), as the two are wired on a PC.
  */
 void vm_set_isa_irq(void *opaque, unsigned line, bool level);
+
+/*
+ * vm_timerfd_arm() - arm timerfd @fd (CLOCK_MONOTONIC) to fire at
+ * @deadline_ns on the vm_now_ns() clock; 0 disarms. For the APIC timers and
+ * the PIT's IRQ 0 edges, which the event loop reads.
+ */
+void vm_timerfd_arm(int fd, uint64_t deadline_ns);
 
 uint64_t vm_now_ns(void);
 /* vm_now_ns() as the models' now_ns callback (@opaque unused). */
