@@ -65,6 +65,7 @@
  */
 #include "libtest.h"
 #include "fwcfg.h"
+#include "ioapic.h"
 #include "ipi_ops.h"
 #include "rand.h"
 #include "xive.h"
@@ -1009,24 +1010,10 @@ static void mode_init_random(void)
 /* ---- ioapic-random, level-storm -------------------------------------------------- */
 
 #define IOAPIC_BASE 0xfec00000ull
-#define TESTDEV_LINE(n) (0x2000 + (n))
-#define IO_NR_PINS 24
 #define VEC_IO_CHECK 0x68
 #define LINE_CHECK 14
 
 static volatile u32 *const io_win = (volatile u32 *)(uintptr_t)IOAPIC_BASE;
-
-static void io_write(unsigned reg, u32 v)
-{
-	io_win[0] = reg;
-	io_win[4] = v;
-}
-
-static u32 io_read(unsigned reg)
-{
-	io_win[0] = reg;
-	return io_win[4];
-}
 
 /*
  * Any 32-bit value bound for IOWIN, made safe for this kernel whichever
@@ -1069,24 +1056,24 @@ static void ioapic_garbage_cpu(void *arg)
 			}
 			break;
 		case 1: { /* a whole redirection entry */
-			unsigned pin = (unsigned)(v >> 8) % IO_NR_PINS;
+			unsigned pin = (unsigned)(v >> 8) % IOAPIC_NR_PINS;
 			u64 rte = rand_next(&s);
-			io_write(0x10 + 2 * pin + 1, safe_win((u32)(rte >> 32)));
-			io_write(0x10 + 2 * pin, safe_win((u32)rte));
+			ioapic_write(io_win, IOAPIC_REDTBL(pin) + 1, safe_win((u32)(rte >> 32)));
+			ioapic_write(io_win, IOAPIC_REDTBL(pin), safe_win((u32)rte));
 			break;
 		}
 		case 2: /* any indirect register */
-			io_write((u8)(v >> 8), safe_win((u32)(v >> 16)));
+			ioapic_write(io_win, (u8)(v >> 8), safe_win((u32)(v >> 16)));
 			break;
 		case 3:
-			(void)io_read((u8)(v >> 8));
+			(void)ioapic_read(io_win, (u8)(v >> 8));
 			g->reads++;
 			break;
 		case 4: /* the EOI register */
-			io_win[0x40 / 4] = (u8)(v >> 8);
+			ioapic_eoi_reg(io_win, (u8)(v >> 8));
 			break;
 		default: /* a line up or down */
-			outb(TESTDEV_LINE((unsigned)(v >> 8) % IO_NR_PINS), (v >> 16) & 1);
+			testdev_set_line((unsigned)(v >> 8) % IOAPIC_NR_PINS, (v >> 16) & 1);
 			break;
 		}
 		g->writes++;
@@ -1117,26 +1104,26 @@ static void mode_ioapic_random(void)
 		    (unsigned long long)irqs, (unsigned long long)nmis, rounds,
 		    (unsigned long long)seed);
 	/* Quiet the chip: every entry masked, every line low, EOIs for all. */
-	for (unsigned pin = 0; pin < IO_NR_PINS; pin++) {
-		io_write(0x10 + 2 * pin, 1u << 16);
-		outb(TESTDEV_LINE(pin), 0);
+	for (unsigned pin = 0; pin < IOAPIC_NR_PINS; pin++) {
+		ioapic_write(io_win, IOAPIC_REDTBL(pin), RTE_MASKED);
+		testdev_set_line(pin, 0);
 	}
 	for (unsigned v = 0x10; v < 0x100; v++)
-		io_win[0x40 / 4] = v;
-	io_write(0, 0);
-	u32 ver = io_read(1);
+		ioapic_eoi_reg(io_win, v);
+	ioapic_write(io_win, IOAPIC_REG_ID, 0);
+	u32 ver = ioapic_read(io_win, IOAPIC_REG_VER);
 	report((ver & 0xff) == 0x20 && (ver >> 16 & 0xff) == 23,
 	       "I/O APIC still answers: version %#x", ver);
 	sti();
 	udelay(10000);
 	u64 before = count_of(smp_id(), VEC_IO_CHECK);
-	io_write(0x10 + 2 * LINE_CHECK + 1, apic_id() << 24);
-	io_write(0x10 + 2 * LINE_CHECK, VEC_IO_CHECK);
-	outb(TESTDEV_LINE(LINE_CHECK), 1);
+	ioapic_write(io_win, IOAPIC_REDTBL(LINE_CHECK) + 1, apic_id() << 24);
+	ioapic_write(io_win, IOAPIC_REDTBL(LINE_CHECK), VEC_IO_CHECK);
+	testdev_set_line(LINE_CHECK, 1);
 	bool got = wait_until(count_of(smp_id(), VEC_IO_CHECK) >= before + 1, TIMEOUT_US);
 	udelay(10000);
-	outb(TESTDEV_LINE(LINE_CHECK), 0);
-	io_write(0x10 + 2 * LINE_CHECK, 1u << 16);
+	testdev_set_line(LINE_CHECK, 0);
+	ioapic_write(io_win, IOAPIC_REDTBL(LINE_CHECK), RTE_MASKED);
 	report(got && count_of(smp_id(), VEC_IO_CHECK) == before + 1,
 	       "after the garbage, an edge on line %u arrives exactly once", LINE_CHECK);
 	check_ipis_work("random I/O APIC writes");
@@ -1157,9 +1144,9 @@ static void mode_level_storm(void)
 	unsigned victim = cpu_at[1];
 
 	handle_irq(VEC_LEVEL_STORM, level_storm_irq);
-	io_write(0x10 + 2 * LINE_STORM + 1, cpu_apic_id(victim) << 24);
-	io_write(0x10 + 2 * LINE_STORM, (1u << 15) | VEC_LEVEL_STORM);
-	outb(TESTDEV_LINE(LINE_STORM), 1);
+	ioapic_write(io_win, IOAPIC_REDTBL(LINE_STORM) + 1, cpu_apic_id(victim) << 24);
+	ioapic_write(io_win, IOAPIC_REDTBL(LINE_STORM), RTE_LEVEL | VEC_LEVEL_STORM);
+	testdev_set_line(LINE_STORM, 1);
 	sti();
 	bool many = wait_until(count_of(victim, VEC_LEVEL_STORM) >= 1000, TIMEOUT_US);
 	report(many, "cpu %u: a level interrupt EOIed while asserted comes back (%llu so far)",

@@ -27,24 +27,8 @@
  *             is taken a second time after its EOI.
  */
 #include "acpi.h"
+#include "ioapic.h"
 #include "libtest.h"
-
-#define TESTDEV_LINE(n) (0x2000 + (n))
-#define IOREGSEL 0x00
-#define IOWIN 0x10
-#define IOEOI 0x40
-#define REG_ID 0x00
-#define REG_VER 0x01
-#define REG_ARB 0x02
-#define REDTBL(pin) (0x10 + 2 * (pin))
-
-#define RTE_DM_NMI (4u << 8)
-#define RTE_DM_LOWEST (1u << 8)
-#define RTE_LOGICAL (1u << 11)
-#define RTE_DELIVS (1u << 12)
-#define RTE_REMOTE_IRR (1u << 14)
-#define RTE_LEVEL (1u << 15)
-#define RTE_MASKED (1u << 16)
 
 /* ISA lines nothing else uses under QEMU's default machine or ipivirt. */
 #define LINE_EDGE 14
@@ -65,18 +49,6 @@
 static volatile u32 *ioapic;
 static bool xfail_edgehigh, xfail_isr;
 
-static u32 io_read(unsigned reg)
-{
-	ioapic[IOREGSEL / 4] = reg;
-	return ioapic[IOWIN / 4];
-}
-
-static void io_write(unsigned reg, u32 v)
-{
-	ioapic[IOREGSEL / 4] = reg;
-	ioapic[IOWIN / 4] = v;
-}
-
 static unsigned pin_of(unsigned line)
 {
 	return acpi_isa_irq_gsi(line);
@@ -84,19 +56,15 @@ static unsigned pin_of(unsigned line)
 
 static void set_rte(unsigned line, u32 low, u32 dest)
 {
-	io_write(REDTBL(pin_of(line)) + 1, dest << 24);
-	io_write(REDTBL(pin_of(line)), low);
+	ioapic_write(ioapic, IOAPIC_REDTBL(pin_of(line)) + 1, dest << 24);
+	ioapic_write(ioapic, IOAPIC_REDTBL(pin_of(line)), low);
 }
 
 static u32 rte_low(unsigned line)
 {
-	return io_read(REDTBL(pin_of(line)));
+	return ioapic_read(ioapic, IOAPIC_REDTBL(pin_of(line)));
 }
 
-static void set_line(unsigned line, bool level)
-{
-	outb(TESTDEV_LINE(line), level);
-}
 
 /* Deliveries per CPU and vector, and what the level handler saw. */
 static unsigned hits[MAX_CPUS][256];
@@ -141,7 +109,7 @@ static void level_irq(struct trap_regs *r)
 	if (level_eois_before_quiet)
 		level_eois_before_quiet--;
 	else
-		set_line(LINE_LEVEL, false);
+		testdev_set_line(LINE_LEVEL, false);
 	apic_eoi();
 }
 
@@ -162,25 +130,27 @@ static void nmi_irq(struct trap_regs *r)
 
 static void test_registers(void)
 {
-	u32 ver = io_read(REG_VER), id = io_read(REG_ID), rte;
+	u32 ver = ioapic_read(ioapic, IOAPIC_REG_VER), rte;
+	u32 id = ioapic_read(ioapic, IOAPIC_REG_ID);
 
 	report((ver >> 16 & 0xff) == 23, "version %#x: maximum redirection entry 23 (%u)", ver,
 	       ver >> 16 & 0xff);
 	report((ver & 0xff) == 0x11 || (ver & 0xff) == 0x20, "version %#x is an 82093AA-style 0x11 or 0x20",
 	       ver & 0xff);
-	io_write(REG_ID, 0x0a000000);
-	report((io_read(REG_ID) & 0x0f000000) == 0x0a000000, "ID bits 27:24 writable (%#x)", io_read(REG_ID));
-	report((io_read(REG_ARB) & 0x0f000000) == 0x0a000000,
-	       "arbitration ID follows the ID after a write (%#x)", io_read(REG_ARB));
-	io_write(REG_ID, id);
+	ioapic_write(ioapic, IOAPIC_REG_ID, 0x0a000000);
+	report((ioapic_read(ioapic, IOAPIC_REG_ID) & 0x0f000000) == 0x0a000000,
+	       "ID bits 27:24 writable (%#x)", ioapic_read(ioapic, IOAPIC_REG_ID));
+	report((ioapic_read(ioapic, IOAPIC_REG_ARB) & 0x0f000000) == 0x0a000000,
+	       "arbitration ID follows the ID after a write (%#x)", ioapic_read(ioapic, IOAPIC_REG_ARB));
+	ioapic_write(ioapic, IOAPIC_REG_ID, id);
 
 	set_rte(LINE_EDGE, RTE_MASKED | RTE_LEVEL | RTE_LOGICAL | VEC_EDGE | RTE_DELIVS | RTE_REMOTE_IRR,
 		0x03);
 	rte = rte_low(LINE_EDGE);
 	report((rte & ~(RTE_DELIVS | RTE_REMOTE_IRR)) == (RTE_MASKED | RTE_LEVEL | RTE_LOGICAL | VEC_EDGE) &&
-		       io_read(REDTBL(pin_of(LINE_EDGE)) + 1) >> 24 == 0x03,
+		       ioapic_read(ioapic, IOAPIC_REDTBL(pin_of(LINE_EDGE)) + 1) >> 24 == 0x03,
 	       "redirection entry reads back (%#x, destination %#x)", rte,
-	       io_read(REDTBL(pin_of(LINE_EDGE)) + 1) >> 24);
+	       ioapic_read(ioapic, IOAPIC_REDTBL(pin_of(LINE_EDGE)) + 1) >> 24);
 	report(!(rte & (RTE_DELIVS | RTE_REMOTE_IRR)),
 	       "delivery status and remote IRR are read-only (%#x after writing both set)", rte);
 	set_rte(LINE_EDGE, RTE_MASKED, 0);
@@ -192,20 +162,20 @@ static void test_edge(void)
 	unsigned before;
 
 	reset_hits();
-	set_line(LINE_EDGE, false);
+	testdev_set_line(LINE_EDGE, false);
 	set_rte(LINE_EDGE, VEC_EDGE, me);
-	set_line(LINE_EDGE, true);
+	testdev_set_line(LINE_EDGE, true);
 	bool one = irq_wait(total(VEC_EDGE) >= 1, TIMEOUT_US);
 	report(one && hits[smp_id()][VEC_EDGE] == 1, "edge: the rising edge interrupts this CPU (%u)",
 	       total(VEC_EDGE));
 	before = total(VEC_EDGE);
-	set_line(LINE_EDGE, true); /* still high: no edge */
+	testdev_set_line(LINE_EDGE, true); /* still high: no edge */
 	irq_wait(false, QUIET_US);
 	report_xfail(xfail_edgehigh, total(VEC_EDGE) == before,
 		     "edge: writing high to a high line is no edge (%u more)", total(VEC_EDGE) - before);
 	before = total(VEC_EDGE);
-	set_line(LINE_EDGE, false);
-	set_line(LINE_EDGE, true);
+	testdev_set_line(LINE_EDGE, false);
+	testdev_set_line(LINE_EDGE, true);
 	bool two = irq_wait(total(VEC_EDGE) >= before + 1, TIMEOUT_US);
 	irq_wait(false, QUIET_US);
 	report(two && total(VEC_EDGE) == before + 1, "edge: low then high again: one more interrupt (%u)",
@@ -214,15 +184,15 @@ static void test_edge(void)
 
 	/* Masked: the edge is neither delivered nor held pending. */
 	before = total(VEC_EDGE);
-	set_line(LINE_EDGE, false);
+	testdev_set_line(LINE_EDGE, false);
 	set_rte(LINE_EDGE, RTE_MASKED | VEC_EDGE, me);
-	set_line(LINE_EDGE, true);
+	testdev_set_line(LINE_EDGE, true);
 	irq_wait(false, QUIET_US);
 	set_rte(LINE_EDGE, VEC_EDGE, me);
 	irq_wait(false, QUIET_US);
 	report(total(VEC_EDGE) == before, "edge while masked: not delivered, not delivered on unmask (%u)",
 	       total(VEC_EDGE) - before);
-	set_line(LINE_EDGE, false);
+	testdev_set_line(LINE_EDGE, false);
 	set_rte(LINE_EDGE, RTE_MASKED, 0);
 }
 
@@ -234,10 +204,10 @@ static void test_level(void)
 	level_handler_eois = true;
 	level_eois_before_quiet = 0;
 	remote_irr_seen = tmr_seen = 0;
-	set_line(LINE_LEVEL, false);
+	testdev_set_line(LINE_LEVEL, false);
 	set_rte(LINE_LEVEL, RTE_LEVEL | VEC_LEVEL, me);
 	report(!(rte_low(LINE_LEVEL) & RTE_REMOTE_IRR), "level: remote IRR clear before the line rises");
-	set_line(LINE_LEVEL, true);
+	testdev_set_line(LINE_LEVEL, true);
 	bool got = irq_wait(total(VEC_LEVEL) >= 1, TIMEOUT_US);
 	irq_wait(false, QUIET_US);
 	report_xfail(xfail_isr, got && total(VEC_LEVEL) == 1,
@@ -250,7 +220,7 @@ static void test_level(void)
 	/* EOI with the line still high: the I/O APIC sends it again. */
 	reset_hits();
 	level_eois_before_quiet = 2;
-	set_line(LINE_LEVEL, true);
+	testdev_set_line(LINE_LEVEL, true);
 	got = irq_wait(total(VEC_LEVEL) >= 3, TIMEOUT_US);
 	irq_wait(false, QUIET_US);
 	report_xfail(xfail_isr, got && total(VEC_LEVEL) == 3,
@@ -259,7 +229,7 @@ static void test_level(void)
 	/* Masked while asserted: held at the pin, delivered on unmask. */
 	reset_hits();
 	set_rte(LINE_LEVEL, RTE_MASKED | RTE_LEVEL | VEC_LEVEL, me);
-	set_line(LINE_LEVEL, true);
+	testdev_set_line(LINE_LEVEL, true);
 	irq_wait(false, QUIET_US);
 	bool held = total(VEC_LEVEL) == 0;
 	set_rte(LINE_LEVEL, RTE_LEVEL | VEC_LEVEL, me);
@@ -268,7 +238,7 @@ static void test_level(void)
 	report(held, "level asserted while masked: nothing delivered");
 	report_xfail(xfail_isr, got && total(VEC_LEVEL) == 1,
 		     "level asserted while masked: one delivery on unmask (%u)", total(VEC_LEVEL));
-	set_line(LINE_LEVEL, false);
+	testdev_set_line(LINE_LEVEL, false);
 }
 
 /* Version 0x20: the EOI register clears remote IRR without a local EOI. */
@@ -276,19 +246,19 @@ static void test_eoi_register(void)
 {
 	u32 me = apic_id();
 
-	if ((io_read(REG_VER) & 0xff) < 0x20) {
-		report_skip("EOI register: version %#x has none", io_read(REG_VER) & 0xff);
+	if ((ioapic_read(ioapic, IOAPIC_REG_VER) & 0xff) < 0x20) {
+		report_skip("EOI register: version %#x has none", ioapic_read(ioapic, IOAPIC_REG_VER) & 0xff);
 		return;
 	}
 	reset_hits();
 	level_handler_eois = false; /* stays in service: no EOI broadcast */
-	set_line(LINE_LEVEL, false);
+	testdev_set_line(LINE_LEVEL, false);
 	set_rte(LINE_LEVEL, RTE_LEVEL | VEC_LEVEL, me);
-	set_line(LINE_LEVEL, true);
+	testdev_set_line(LINE_LEVEL, true);
 	bool got = irq_wait(total(VEC_LEVEL) >= 1, TIMEOUT_US);
 	bool irr_set = rte_low(LINE_LEVEL) & RTE_REMOTE_IRR;
-	set_line(LINE_LEVEL, false);
-	ioapic[IOEOI / 4] = VEC_LEVEL;
+	testdev_set_line(LINE_LEVEL, false);
+	ioapic_eoi_reg(ioapic, VEC_LEVEL);
 	bool irr_clear = !(rte_low(LINE_LEVEL) & RTE_REMOTE_IRR);
 	apic_eoi(); /* the local APIC's in-service bit */
 	irq_wait(false, QUIET_US);
@@ -301,10 +271,10 @@ static void test_eoi_register(void)
 
 static void raise_and_wait(unsigned line, unsigned vec, unsigned want)
 {
-	set_line(line, true);
+	testdev_set_line(line, true);
 	irq_wait(total(vec) >= want, TIMEOUT_US);
 	irq_wait(false, QUIET_US);
-	set_line(line, false);
+	testdev_set_line(line, false);
 }
 
 static void set_flat(void *arg)
@@ -330,7 +300,7 @@ static void test_destinations(void)
 		return;
 	}
 	reset_hits();
-	set_line(LINE_DEST, false);
+	testdev_set_line(LINE_DEST, false);
 	set_rte(LINE_DEST, VEC_DEST, cpu_apic_id(other));
 	raise_and_wait(LINE_DEST, VEC_DEST, 1);
 	report(hits[other][VEC_DEST] == 1 && total(VEC_DEST) == 1,
@@ -379,14 +349,14 @@ static void test_nmi(void)
 
 	reset_hits();
 	handle_irq(NMI_VECTOR, nmi_irq);
-	set_line(LINE_NMI, false);
+	testdev_set_line(LINE_NMI, false);
 	set_rte(LINE_NMI, RTE_DM_NMI, cpu_apic_id(target));
-	set_line(LINE_NMI, true);
+	testdev_set_line(LINE_NMI, true);
 	bool got = wait_until((apic_read(APIC_TPR), nmis[target] >= 1), TIMEOUT_US);
 	udelay(QUIET_US);
 	report(got && nmis[target] == 1 && (target == 0 || nmis[0] == 0),
 	       "delivery mode NMI: one NMI on cpu %u (%u)", target, nmis[target]);
-	set_line(LINE_NMI, false);
+	testdev_set_line(LINE_NMI, false);
 	set_rte(LINE_NMI, RTE_MASKED, 0);
 	handle_irq(NMI_VECTOR, NULL);
 }
@@ -446,8 +416,7 @@ int main(int argc, char **argv)
 	outb(0xa1, 0xff);
 	report_info("ISA IRQ %u -> pin %u, %u -> %u; %s, %u CPUs", LINE_EDGE, pin_of(LINE_EDGE), 0,
 		    pin_of(0), apic_ops()->name, cpus_online());
-	for (unsigned pin = 0; pin <= (io_read(REG_VER) >> 16 & 0xff) && pin < 24; pin++)
-		io_write(REDTBL(pin), RTE_MASKED);
+	ioapic_mask_all(ioapic);
 	handle_irq(VEC_EDGE, counting_irq);
 	handle_irq(VEC_DEST, counting_irq);
 	handle_irq(VEC_LEVEL, level_irq);

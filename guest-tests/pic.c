@@ -24,9 +24,9 @@
  *               an INTA does, and QEMU's PIC does too.
  */
 #include "acpi.h"
+#include "ioapic.h"
 #include "libtest.h"
 
-#define TESTDEV_LINE(n) (0x2000 + (n))
 #define MASTER 0x20
 #define SLAVE 0xa0
 #define ELCR1 0x4d1
@@ -46,11 +46,6 @@ static bool xfail_lint0fixed, xfail_pollisr;
 static unsigned hits[256];
 static volatile u8 isr_master_seen, isr_slave_seen;
 static volatile unsigned level_quiet_after; /* level handler: EOIs with the line high */
-
-static void set_line(unsigned line, bool level)
-{
-	outb(TESTDEV_LINE(line), level);
-}
 
 static u8 read_isr(u16 chip)
 {
@@ -106,7 +101,7 @@ static void level_irq(struct trap_regs *r)
 	if (level_quiet_after)
 		level_quiet_after--;
 	else
-		set_line(LINE_LEVEL, false);
+		testdev_set_line(LINE_LEVEL, false);
 	pic_eoi(irq_of(r->vector));
 }
 
@@ -121,28 +116,28 @@ static void test_edges(void)
 	unsigned vm = BASE_MASTER + LINE_MASTER, vs = BASE_SLAVE + LINE_SLAVE - 8;
 
 	set_imr((u16)~((1u << LINE_MASTER) | (1u << 2) | (1u << LINE_SLAVE)));
-	set_line(LINE_MASTER, true);
+	testdev_set_line(LINE_MASTER, true);
 	bool got = irq_wait(hits[vm] >= 1, TIMEOUT_US);
 	report(got && hits[vm] == 1 && (isr_master_seen & (1u << LINE_MASTER)),
 	       "master IR%u: vector %#x by INTA, ISR %#x in the handler", LINE_MASTER, vm,
 	       isr_master_seen);
-	set_line(LINE_MASTER, true);
+	testdev_set_line(LINE_MASTER, true);
 	irq_wait(false, QUIET_US);
 	report(hits[vm] == 1, "master: no second interrupt while the line stays high (%u)", hits[vm]);
-	set_line(LINE_MASTER, false);
-	set_line(LINE_MASTER, true);
+	testdev_set_line(LINE_MASTER, false);
+	testdev_set_line(LINE_MASTER, true);
 	got = irq_wait(hits[vm] >= 2, TIMEOUT_US);
 	report(got && hits[vm] == 2, "master: low then high: one more (%u)", hits[vm]);
-	set_line(LINE_MASTER, false);
+	testdev_set_line(LINE_MASTER, false);
 
-	set_line(LINE_SLAVE, true);
+	testdev_set_line(LINE_SLAVE, true);
 	got = irq_wait(hits[vs] >= 1, TIMEOUT_US);
 	report(got && hits[vs] == 1 && (isr_slave_seen & (1u << (LINE_SLAVE - 8))) &&
 		       (isr_master_seen & (1u << 2)),
 	       "slave IR%u: vector %#x, slave ISR %#x, master ISR %#x (cascade)", LINE_SLAVE - 8, vs,
 	       isr_slave_seen, isr_master_seen);
 	report(read_isr(MASTER) == 0 && read_isr(SLAVE) == 0, "after the EOIs both ISRs are clear");
-	set_line(LINE_SLAVE, false);
+	testdev_set_line(LINE_SLAVE, false);
 }
 
 static void test_masks(void)
@@ -152,7 +147,7 @@ static void test_masks(void)
 
 	/* Masked at the PIC: IRR keeps the edge, the unmask delivers it. */
 	set_imr((u16)~(1u << 2));
-	set_line(LINE_MASTER, true);
+	testdev_set_line(LINE_MASTER, true);
 	irq_wait(false, QUIET_US);
 	bool held = hits[vm] == before;
 	outb(MASTER, 0x0a);
@@ -161,19 +156,19 @@ static void test_masks(void)
 	bool got = irq_wait(hits[vm] >= before + 1, TIMEOUT_US);
 	report(held && in_irr && got && hits[vm] == before + 1,
 	       "PIC mask: the edge waits in IRR, arrives on unmask (%u)", hits[vm] - before);
-	set_line(LINE_MASTER, false);
+	testdev_set_line(LINE_MASTER, false);
 
 	/* LVT0 masked: nothing; unmasked: the request still stands. */
 	before = hits[vm];
 	apic_write(APIC_LVT0, APIC_DM_EXTINT | APIC_LVT_MASKED);
-	set_line(LINE_MASTER, true);
+	testdev_set_line(LINE_MASTER, true);
 	irq_wait(false, QUIET_US);
 	held = hits[vm] == before;
 	apic_write(APIC_LVT0, APIC_DM_EXTINT);
 	got = irq_wait(hits[vm] >= before + 1, TIMEOUT_US);
 	report(held && got && hits[vm] == before + 1,
 	       "LVT0 masked: nothing; unmasked: the ExtINT is taken (%u)", hits[vm] - before);
-	set_line(LINE_MASTER, false);
+	testdev_set_line(LINE_MASTER, false);
 }
 
 static void test_level(void)
@@ -183,13 +178,13 @@ static void test_level(void)
 	outb(ELCR1, 1u << (LINE_LEVEL - 8));
 	set_imr((u16)~((1u << 2) | (1u << LINE_LEVEL)));
 	level_quiet_after = 2;
-	set_line(LINE_LEVEL, true);
+	testdev_set_line(LINE_LEVEL, true);
 	bool got = irq_wait(hits[v] >= 3, TIMEOUT_US);
 	irq_wait(false, QUIET_US);
 	report(got && hits[v] == 3,
 	       "ELCR level line: back after each PIC EOI while high, gone once low (3 expected: %u)",
 	       hits[v]);
-	set_line(LINE_LEVEL, false);
+	testdev_set_line(LINE_LEVEL, false);
 	outb(ELCR1, 0);
 }
 
@@ -199,7 +194,7 @@ static void test_poll(void)
 
 	apic_write(APIC_LVT0, APIC_DM_EXTINT | APIC_LVT_MASKED);
 	set_imr((u16)~((1u << LINE_MASTER) | (1u << 2)));
-	set_line(LINE_MASTER, true);
+	testdev_set_line(LINE_MASTER, true);
 	outb(MASTER, 0x0c); /* OCW3: poll */
 	u8 poll = inb(MASTER);
 	u8 isr = read_isr(MASTER);
@@ -210,7 +205,7 @@ static void test_poll(void)
 	       "poll: %#x (0x80 | IR%u), then nothing pending (%#x)", poll, LINE_MASTER, again);
 	report_xfail(xfail_pollisr, isr & (1u << LINE_MASTER),
 		     "poll: the request is acknowledged into ISR, as by INTA (ISR %#x)", isr);
-	set_line(LINE_MASTER, false);
+	testdev_set_line(LINE_MASTER, false);
 	apic_write(APIC_LVT0, APIC_DM_EXTINT);
 	irq_wait(false, QUIET_US);
 	report(hits[vm] == before, "poll: the polled request is not delivered again");
@@ -222,14 +217,14 @@ static void test_lint0_fixed(void)
 
 	set_imr((u16)~((1u << LINE_MASTER) | (1u << 2)));
 	apic_write(APIC_LVT0, VEC_LINT0_FIXED);
-	set_line(LINE_MASTER, true);
+	testdev_set_line(LINE_MASTER, true);
 	bool got = irq_wait(hits[VEC_LINT0_FIXED] >= before + 1, TIMEOUT_US);
 	irq_wait(false, QUIET_US);
 	report_xfail(xfail_lint0fixed, got && hits[VEC_LINT0_FIXED] == before + 1,
 		     "LVT0 fixed: the PIC's INTR arrives as the APIC's vector %#x (%u)",
 		     VEC_LINT0_FIXED, hits[VEC_LINT0_FIXED] - before);
 	apic_write(APIC_LVT0, APIC_LVT_MASKED);
-	set_line(LINE_MASTER, false);
+	testdev_set_line(LINE_MASTER, false);
 	pic_init(); /* the request was never acknowledged: start over */
 }
 
@@ -243,13 +238,8 @@ int main(int argc, char **argv)
 	xfail_pollisr = arg_list_has("xfail", "pollisr");
 	report_prefix_push("pic");
 	/* The I/O APIC sees the same lines: keep its entries masked. */
-	if (ioapic) {
-		volatile u32 *io = (volatile u32 *)(uintptr_t)ioapic;
-		for (unsigned pin = 0; pin < 24; pin++) {
-			io[0] = 0x10 + 2 * pin;
-			io[4] = 1u << 16;
-		}
-	}
+	if (ioapic)
+		ioapic_mask_all((volatile u32 *)(uintptr_t)ioapic);
 	for (unsigned v = BASE_MASTER; v < BASE_MASTER + 16; v++)
 		handle_irq(v, pic_irq);
 	handle_irq(BASE_SLAVE + LINE_LEVEL - 8, level_irq);
