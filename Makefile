@@ -8,6 +8,7 @@
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each
 #   make soak       10^7 IPIs on 8 vCPUs, 0 lost, memory steady
 #   make bench      ipivirt against QEMU
+#   make bench-scale  boot, broadcast, all-to-all from 1 to 1024 vCPUs
 #   make fresh-check  prove `make run` and `make test` on a fresh Debian 12
 #                   (a debootstrapped chroot; root; tools/fresh-check.sh)
 #
@@ -72,6 +73,8 @@ $(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_seccomp: $(BUILD)/$(v)/vmm/seccomp_filter.o))
 # test_kvm_cpuid shapes made-up host CPUID tables.
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_kvm_cpuid: $(BUILD)/$(v)/vmm/kvm_cpuid.o))
+# test_flight_recorder fills the recorder's rings and reads its files back.
+$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_flight_recorder: $(BUILD)/$(v)/vmm/flight_recorder.o))
 
 # Rename into place: a running ipivirt keeps its old inode ("text busy").
 $(BUILD)/ipivirt: $(BUILD)/release/ipivirt

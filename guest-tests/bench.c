@@ -24,6 +24,12 @@
  *                   target=hlt|spin|spinpause: the target halts (default),
  *                   or runs a loop with interrupts on, without or with
  *                   pause: the IPI must then reach a vCPU in guest mode.
+ *   mode=many       CPU0 calls smp_call_function_many(wait=1) on a set of
+ *                   CPUs (lib/smp_call.c): targets=others (every other CPU:
+ *                   the all-but-self shorthand, one ICR) or targets=half
+ *                   (default: every second other CPU: x2APIC one logical
+ *                   ICR per cluster of 16, xAPIC one ICR per CPU). Each
+ *                   call, until every target ran the function, is a sample.
  *   peer=halt|spin  pingpong: CPU1 waits for pings in sti; hlt (default; a
  *                   VMM wakes a halted vCPU) or spins with interrupts on
  *                   (a VMM must kick a running vCPU out of the guest)
@@ -335,6 +341,54 @@ static void bench_alltoall(unsigned long rounds, u64 *elapsed)
 	       (unsigned long long)errors);
 }
 
+/* ---- many ------------------------------------------------------------------- */
+
+static u32 many_ran[MAX_CPUS];
+
+static void many_fn(void *arg)
+{
+	(void)arg;
+	atomic_inc(&many_ran[smp_id()]);
+}
+
+static void bench_many(unsigned long rounds, u64 *elapsed)
+{
+	const char *which = arg_value("targets") ? arg_value("targets") : "half";
+	struct cpumask mask;
+	unsigned long calls = rounds + WARMUP;
+	unsigned cpu, ntargets = 0;
+	bool exact = true;
+	int errors = 0;
+
+	if (strcmp(which, "half") && strcmp(which, "others"))
+		report_abort("targets=%s: half or others", which);
+	cpumask_clear(&mask);
+	for (unsigned r = 1; r < ncpu; r++)
+		if (!strcmp(which, "others") || r % 2) {
+			cpumask_set(&mask, cpu_at[r]);
+			ntargets++;
+		}
+	u64 start = 0;
+	for (unsigned long i = 0; i < calls; i++) {
+		if (i == WARMUP)
+			start = rdtsc();
+		u64 t0 = rdtsc();
+		errors += smp_call_function_many(&mask, many_fn, NULL, true) != 0;
+		u64 t1 = rdtsc();
+		if (i >= WARMUP)
+			samples[nsamples++] = t1 - t0;
+	}
+	*elapsed = rdtsc() - start;
+	for (unsigned r = 0; r < ncpu; r++)
+		exact &= READ_ONCE(many_ran[cpu_at[r]]) == (cpumask_test(&mask, cpu_at[r]) ? calls : 0);
+	report(!errors, "many: %lu calls to %u CPUs (targets=%s), %d errors", rounds, ntargets,
+	       which, errors);
+	report(exact, "many: each target ran each call exactly once, the others none");
+	for_each_cpu(cpu, &mask)
+		if (READ_ONCE(many_ran[cpu]) != calls)
+			report_info("cpu %u ran %u of %lu", cpu, READ_ONCE(many_ran[cpu]), calls);
+}
+
 /* ---- broadcast -------------------------------------------------------------- */
 
 static bool wait_acks(u32 want)
@@ -424,6 +478,12 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		bench_oncpu(rounds, &elapsed);
+	} else if (!strcmp(mode, "many")) {
+		if (ncpu < 2) {
+			report_skip("many needs 2 or more CPUs");
+			goto out;
+		}
+		bench_many(rounds, &elapsed);
 	} else if (!strcmp(mode, "broadcast")) {
 		if (ncpu < 2) {
 			report_skip("broadcast needs 2 or more CPUs");
@@ -432,7 +492,7 @@ int main(int argc, char **argv)
 		single = zalloc((rounds + 1) * sizeof(u64), 64);
 		bench_broadcast(rounds, &elapsed, single, &nsingle);
 	} else {
-		report_abort("mode=%s: pingpong, oncpu, alltoall or broadcast", mode);
+		report_abort("mode=%s: pingpong, oncpu, alltoall, many or broadcast", mode);
 	}
 
 	u64 us = tsc_us_from_cycles(elapsed);

@@ -254,7 +254,7 @@ static bool all_unlocked(void)
 		struct percpu *pc = per_cpu(cpu_at[r]);
 		if (csd_locked(&pc->call.csd_data))
 			return false;
-		for (unsigned t = 0; t < ncpu; t++)
+		for (unsigned t = 0; t < ncpu && pc->call.cfd_csd; t++)
 			if (csd_locked(&pc->call.cfd_csd[cpu_at[t]]))
 				return false;
 		for (unsigned i = 0; i < POOL; i++)

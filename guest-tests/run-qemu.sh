@@ -79,7 +79,7 @@ kvm_runs_swint() {
 
 kvm_args() {
 	case $1 in
-	apic) echo "xfail=esr,isr" ;;
+	apic) echo "xfail=esr,isr,pveoi" ;;
 	callfunc) echo "calls=${CALLFUNC_KVM_CALLS:-2000}" ;;
 	clock) echo "need=pit,pmtimer,kvmclock" ;;
 	ioapic) echo "xfail=isr" ;;

@@ -76,8 +76,15 @@ extern "C" {
 #define IPIVIRT_API
 #endif
 
-/* The most vCPUs a VM may have. */
-#define IPIVIRT_MAX_CPUS 256u
+/*
+ * The most vCPUs a VM may have: 1024, x86 KVM's own ceiling (it was 256).
+ * No struct holds an array of it, and every call
+ * checks CPU numbers against the VM's nr_cpus, so a program built with
+ * another value still gets -EINVAL, never an overrun, for a count the
+ * loaded library does not take. More than 255 x86 vCPUs need x2APIC
+ * (@x2apic): xAPIC IDs stop at 254.
+ */
+#define IPIVIRT_MAX_CPUS 1024u
 
 struct ipivirt_vm;
 struct ipivirt_vcpu;

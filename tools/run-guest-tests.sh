@@ -85,11 +85,17 @@ ipivirt)
 	run_case "smp 2cpu elf" 120 "$BIN" run --cpus 2 --kernel "$GT/smp.elf"
 	run_case "smp 8cpu elf" 120 "$BIN" run --cpus 8 --kernel "$GT/smp.elf"
 	run_case "smp 4cpu multiboot" 180 "$BIN" run --cpus 4 --kernel "$GT/smp.flat"
+	# KVM's limit: x2APIC IDs past 255 (MADT x2APIC entries, CPUID 0xB,
+	# 32-bit destinations), 1024 vCPU threads on two host CPUs (~10 s here).
+	run_case "smp 1024cpu elf" 180 "$BIN" run --cpus 1024 --kernel "$GT/smp.elf"
 	for apic in xapic x2apic; do
-		run_case "apic 2cpu $apic" 180 "$BIN" run --cpus 2 --$apic --kernel "$GT/apic.elf"
+		REQUIRE="PV EOI on" run_case "apic 2cpu $apic" 180 "$BIN" run --cpus 2 --$apic --kernel "$GT/apic.elf"
 		run_case "ipi 4cpu $apic" 180 "$BIN" run --cpus 4 --$apic --kernel "$GT/ipi.elf"
 	done
 	run_case "ipi 4cpu multiboot xapic" 180 "$BIN" run --cpus 4 --xapic --kernel "$GT/ipi.flat"
+	# PV EOI is on by default (the cases above); every EOI an exit again:
+	REQUIRE="PV EOI off" run_case "apic 2cpu x2apic pv-eoi off" 180 "$BIN" run --cpus 2 --pv-eoi off --kernel "$GT/apic.elf"
+	REQUIRE="PV EOI off" run_case "ipi 4cpu xapic pv-eoi off" 180 "$BIN" run --cpus 4 --xapic --pv-eoi off --kernel "$GT/ipi.elf"
 	run_case "callfunc 2cpu x2apic" 300 "$BIN" run --cpus 2 --stats --kernel "$GT/callfunc.elf"
 	run_case "callfunc 4cpu x2apic" 400 "$BIN" run --cpus 4 --stats --kernel "$GT/callfunc.elf"
 	run_case "callfunc 4cpu xapic" 400 "$BIN" run --cpus 4 --xapic --stats --kernel "$GT/callfunc.elf" --append calls=20000
@@ -165,7 +171,11 @@ qemu)
 		. tools/qemu-cpu.sh
 		if cpu=$(qemu_cpu); then
 			cpu="$cpu,+x2apic"
-			run_case "qemu-kvm apic 2cpu x2apic" 300 $QEMU -accel kvm -cpu "$cpu" -smp 2 -kernel "$GT/apic.flat" -append "xfail=esr,isr"
+			# This host's KVM APIC acts as with APICv: IRR stays
+			# "pending", so it offers PV EOI and never arms it
+			# (xfail=pveoi; docs/bench.md). The reference still
+			# checks that every EOI retires its vector once.
+			REQUIRE="PV EOI on" run_case "qemu-kvm apic 2cpu x2apic" 300 $QEMU -accel kvm -cpu "$cpu" -smp 2 -kernel "$GT/apic.flat" -append "xfail=esr,isr,pveoi"
 			run_case "qemu-kvm ipi 2cpu x2apic" 300 $QEMU -accel kvm -cpu "$cpu" -smp 2 -kernel "$GT/ipi.flat"
 			run_case "qemu-kvm callfunc 4cpu" 400 $QEMU -accel kvm -cpu "$cpu" -smp 4 -kernel "$GT/callfunc.flat" -append "calls=20000"
 			# KVM's in-kernel I/O APIC; this host's KVM leaves a

@@ -143,7 +143,8 @@ static int write_apic_base(struct apic *a, uint64_t value)
 /**
  * apic_msr_read() - RDMSR of an MSR the model owns (owner thread).
  * @apic:  the APIC.
- * @msr:   IA32_APIC_BASE, IA32_TSC_DEADLINE or 0x800-0x8ff.
+ * @msr:   IA32_APIC_BASE, IA32_TSC_DEADLINE, 0x800-0x8ff, or
+ *         MSR_KVM_PV_EOI_EN when the config has pv_eoi.
  * @value: out: the value.
  *
  * Return: 0; -EINVAL for #GP (x2APIC MSRs outside x2APIC mode, registers
@@ -165,6 +166,10 @@ int apic_msr_read(struct apic *apic, uint32_t msr, uint64_t *value)
 		*value = apic_timer_read_deadline(apic);
 		return 0;
 	}
+	if (msr == MSR_KVM_PV_EOI_EN && apic->cfg.pv_eoi) {
+		*value = apic->pv_eoi_msr;
+		return 0;
+	}
 	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST)
 		return -ENOENT;
 	if (!apic_mode_x2apic(apic))
@@ -182,7 +187,8 @@ int apic_msr_read(struct apic *apic, uint32_t msr, uint64_t *value)
 /**
  * apic_msr_write() - WRMSR of an MSR the model owns (owner thread).
  * @apic:  the APIC.
- * @msr:   IA32_APIC_BASE, IA32_TSC_DEADLINE or 0x800-0x8ff.
+ * @msr:   IA32_APIC_BASE, IA32_TSC_DEADLINE, 0x800-0x8ff, or
+ *         MSR_KVM_PV_EOI_EN when the config has pv_eoi.
  * @value: the value.
  *
  * Return: 0; -EINVAL for #GP (illegal IA32_APIC_BASE values or mode
@@ -201,6 +207,8 @@ int apic_msr_write(struct apic *apic, uint32_t msr, uint64_t value)
 		apic_timer_write_deadline(apic, value);
 		return 0;
 	}
+	if (msr == MSR_KVM_PV_EOI_EN && apic->cfg.pv_eoi)
+		return apic_pv_eoi_msr_write(apic, value);
 	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST)
 		return -ENOENT;
 	if (!apic_mode_x2apic(apic))

@@ -184,6 +184,8 @@ struct apic {
 	uint32_t isr[8];
 	uint32_t lvt[APIC_NR_LVT];
 	struct apic_timer timer;
+	uint64_t pv_eoi_msr;   /* MSR_KVM_PV_EOI_EN as written */
+	bool pv_eoi_armed;     /* the guest byte was set at the last injection */
 };
 
 /* Owner's view of the mode (IA32_APIC_BASE). */
@@ -252,6 +254,9 @@ void apic_raise_nmi(struct apic *apic);
 void apic_lint_service(struct apic *a);
 void apic_lint_eoi(struct apic *a, uint8_t vector);
 void apic_lint_lvt_written(struct apic *a, unsigned pin, uint32_t old);
+
+/* apic_pv_eoi.c: MSR_KVM_PV_EOI_EN. */
+int apic_pv_eoi_msr_write(struct apic *a, uint64_t value);
 
 /* apic_icr.c: the sending side. */
 void apic_send_icr(struct apic *a, uint64_t icr);

@@ -69,7 +69,8 @@ struct apic *apic_create(const struct apic_config *cfg,
 	}
 	if (c.cpu >= IPIVIRT_MAX_CPUS || !c.bus_khz || c.bus_khz > APIC_MAX_KHZ ||
 	    !c.tsc_khz || c.tsc_khz > APIC_MAX_KHZ || !ops->now_ns ||
-	    !ops->guest_tsc || !ops->kick || !ops->timer_arm || !ops->send_ipi) {
+	    !ops->guest_tsc || !ops->kick || !ops->timer_arm || !ops->send_ipi ||
+	    (c.pv_eoi && (!ops->guest_read || !ops->guest_write))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -178,6 +179,9 @@ void apic_reset(struct apic *apic, bool init_only)
 		apic->id = apic->cfg.apic_id & 0xffu;
 	}
 	apic_reset_regs(apic);
+	/* As KVM's reset: the guest registers its PV EOI byte again. */
+	apic->pv_eoi_msr = 0;
+	apic->pv_eoi_armed = false;
 	/* What was pending was for the processor before the reset; the LINT
 	 * wires keep their levels. */
 	atomic_fetch_and_explicit(&apic->pending, APIC_PEND_LINT_LEVELS,

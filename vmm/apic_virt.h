@@ -50,6 +50,9 @@
 #define MSR_IA32_TSC_DEADLINE 0x6e0
 #define MSR_X2APIC_FIRST 0x800
 #define MSR_X2APIC_LAST 0x8ff
+/* KVM's paravirtual EOI (apic_pv_eoi.c): the guest byte's address | 1. */
+#define MSR_KVM_PV_EOI_EN 0x4b564d04
+#define KVM_PV_EOI_MSR_ENABLED 1ull
 
 /* IA32_APIC_BASE bits. */
 #define APIC_BASE_BSP (1ull << 8)
@@ -154,6 +157,10 @@ struct apic_events {
  *             level-triggered @vector on vCPU @cpu; the VMM tells its I/O
  *             APICs (ioapic_eoi()). Called on the owner's thread, after the
  *             ISR bit is clear. (Added after v1.)
+ * @guest_read, @guest_write: optional (NULL: no paravirtual EOI): copy
+ *             @len bytes from / to guest-physical @gpa; 0, or -EFAULT when
+ *             the range is not guest RAM. Owner's thread, while the vCPU
+ *             is out of guest mode. (Added after v1.)
  */
 struct apic_ops {
 	void *opaque;
@@ -164,6 +171,9 @@ struct apic_ops {
 	int (*send_ipi)(void *opaque, const struct apic_ipi *ipi);
 	void (*eoi_broadcast)(void *opaque, unsigned cpu, uint8_t vector);
 	int (*extint_ack)(void *opaque, unsigned cpu);
+	int (*guest_read)(void *opaque, uint64_t gpa, void *buf, size_t len);
+	int (*guest_write)(void *opaque, uint64_t gpa, const void *buf,
+			   size_t len);
 };
 
 /**
@@ -178,6 +188,9 @@ struct apic_ops {
  * @phys_addr_bits: MAXPHYADDR (CPUID 0x80000008 EAX[7:0]): IA32_APIC_BASE
  *              bits at or above it are reserved (#GP). 0: 52, the
  *              architectural maximum. (Added after v1: optional.)
+ * @pv_eoi:     MSR_KVM_PV_EOI_EN exists (the VMM advertises
+ *              KVM_FEATURE_PV_EOI); needs ops->guest_read and
+ *              ops->guest_write. (Added after v1: optional.)
  *
  * apic_create() wants @cpu < IPIVIRT_MAX_CPUS, @tsc_khz and @bus_khz in
  * 1..10^9 and every struct apic_ops callback set; it returns NULL with
@@ -192,6 +205,7 @@ struct apic_config {
 	uint64_t tsc_khz;
 	uint64_t bus_khz;
 	unsigned phys_addr_bits;
+	bool pv_eoi;
 };
 
 struct apic;
@@ -243,6 +257,21 @@ int apic_msr_write(struct apic *apic, uint32_t msr, uint64_t value);
  */
 int apic_next_interrupt(struct apic *apic);
 int apic_ack_interrupt(struct apic *apic);
+
+/*
+ * KVM's paravirtual EOI (KVM_FEATURE_PV_EOI; apic_pv_eoi.c), owner thread.
+ * The guest registers a byte of its RAM with MSR_KVM_PV_EOI_EN (handled by
+ * apic_msr_read/write when the config has @pv_eoi). apic_pv_eoi_arm(),
+ * right after the vector apic_ack_interrupt() returned was injected, sets
+ * the byte when that EOI can be deferred: nothing else in service or in
+ * IRR, and no level-triggered entry (TMR, LINT remote IRR) to tell. The
+ * guest's EOI routine then clears the byte instead of writing the EOI
+ * register. apic_pv_eoi_sync(), after every exit from the guest and before
+ * the exit is handled, completes that EOI (true) or takes the byte back
+ * when the guest has not EOIed yet (false).
+ */
+bool apic_pv_eoi_arm(struct apic *apic);
+bool apic_pv_eoi_sync(struct apic *apic);
 
 /*
  * Consume NMI / INIT / SIPI events (owner thread). Runs the timer too.

@@ -12,8 +12,15 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The most vCPUs a VM may have; sized so an xAPIC physical ID (0..254) fits. */
-#define IPIVIRT_MAX_CPUS 256u
+/*
+ * The most vCPUs a VM may have: KVM's own ceiling on x86 (KVM_MAX_VCPUS,
+ * what KVM_CAP_MAX_VCPUS reports on this host; kvm_vm__open() checks the
+ * running kernel's). APIC IDs above 254 exist only in x2APIC mode: an xAPIC
+ * VM stops at 255 vCPUs (vm__create()).
+ */
+#define IPIVIRT_MAX_CPUS 1024u
+/* xAPIC physical IDs are 8 bits and 0xff is the broadcast: IDs 0..254. */
+#define IPIVIRT_XAPIC_MAX_CPUS 255u
 #define CPUMASK_WORDS (IPIVIRT_MAX_CPUS / 64u)
 
 struct cpumask {
@@ -43,12 +50,18 @@ static inline bool cpumask_test(const struct cpumask *m, unsigned cpu)
 	       (m->bits[cpu / 64] >> (cpu % 64)) & 1u;
 }
 
-/* Set bits 0..n-1, clear the rest. */
+/* Set bits 0..n-1, clear the rest. Word by word: the IPI domain builds
+ * "all CPUs" on every send, and a VM may have 1024 of them. */
 static inline void cpumask_fill(struct cpumask *m, unsigned n)
 {
-	cpumask_clear(m);
-	for (unsigned i = 0; i < n && i < IPIVIRT_MAX_CPUS; i++)
-		cpumask_set(m, i);
+	if (n > IPIVIRT_MAX_CPUS)
+		n = IPIVIRT_MAX_CPUS;
+	for (unsigned w = 0; w < CPUMASK_WORDS; w++) {
+		unsigned lo = w * 64u;
+
+		m->bits[w] = n >= lo + 64u ? ~UINT64_C(0)
+			   : n > lo ? (UINT64_C(1) << (n - lo)) - 1u : 0;
+	}
 }
 
 static inline bool cpumask_empty(const struct cpumask *m)

@@ -6,10 +6,12 @@
  * active high on pin 9), LINT0 ExtINT / LINT1 NMI, and the PM ports of
  * power.c, as QEMU's and SeaBIOS's tables do.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "apic_virt.h"
 #include "boot_info.h"
+#include "cpumask.h"
 #include "ioapic.h"
 #include "isa_irq.h"
 #include "layout.h"
@@ -23,6 +25,7 @@
 #define ACPI_FADT_GPA 0xe0100ull
 #define ACPI_DSDT_GPA 0xe0200ull
 #define ACPI_MADT_GPA 0xe0300ull
+#define ACPI_AREA_END MP_FPS_GPA /* the MADT must end below the MP table */
 #define ACPI_SCI_IRQ 9
 /* The I/O APIC's ID: 0, as QEMU's (IDs are per bus, not CPU IDs). */
 #define FW_IOAPIC_ID 0
@@ -64,6 +67,8 @@ static void write_mp_table(uint8_t *ram, unsigned nr_cpus)
 	memcpy(t + 8, "IPIVIRT ", 8);
 	memcpy(t + 16, "SMP TEST    ", 12);
 	put32(t + 36, (uint32_t)APIC_DEFAULT_BASE);
+	/* Processor entries hold an 8-bit APIC ID: the MP table lists
+	 * the first 255 CPUs only, the MADT all of them. */
 	for (unsigned cpu = 0; cpu < nr_cpus && cpu < 255; cpu++) {
 		uint8_t *e = t + len;
 		memset(e, 0, 20);
@@ -152,8 +157,20 @@ static const uint8_t dsdt_s5[] = {
 	0x22, 1u << UART_COM1_IRQ, 0x00, 0x79, 0x00,
 };
 
-/* MADT entries after the CPUs: I/O APIC, overrides, LINT1 NMI. */
-static uint32_t madt_interrupts(uint8_t *e)
+/*
+ * The MADT's size: header, a local APIC entry (8 bytes) per APIC ID below
+ * 255 and a local x2APIC entry (16) per ID above, then madt_interrupts()
+ * (I/O APIC 12, two overrides 10 each, LINT1 NMI 6, x2APIC NMI 12).
+ */
+#define MADT_SIZE(n)                                                   \
+	(44u + 8u * ((n) < 255u ? (n) : 255u) +                        \
+	 16u * ((n) > 255u ? (n) - 255u : 0u) + 12u + 2u * 10u + 6u + 12u)
+_Static_assert(ACPI_MADT_GPA + MADT_SIZE(IPIVIRT_MAX_CPUS) <= ACPI_AREA_END,
+	       "the MADT for IPIVIRT_MAX_CPUS runs into the MP table");
+
+/* MADT entries after the CPUs: I/O APIC, overrides, LINT1 NMI (and the
+ * same for the x2APIC entries, when there are any). */
+static uint32_t madt_interrupts(uint8_t *e, bool x2apic_cpus)
 {
 	const uint8_t *start = e;
 
@@ -184,6 +201,18 @@ static uint32_t madt_interrupts(uint8_t *e)
 	put16(e + 3, INTI_CONFORMS);
 	e[5] = 1;
 	e += 6;
+	/* Type 4 names processors by an 8-bit UID: the x2APIC entries' LINT1
+	 * is declared by a local x2APIC NMI (type 0xA, all UIDs), as
+	 * QEMU does once an APIC ID passes 254 (ACPI 6.5 5.2.12.13). */
+	if (x2apic_cpus) {
+		memset(e, 0, 12);
+		e[0] = 0xa;
+		e[1] = 12;
+		put16(e + 2, INTI_CONFORMS);
+		put32(e + 4, 0xffffffffu);
+		e[8] = 1;
+		e += 12;
+	}
 	return (uint32_t)(e - start);
 }
 
@@ -229,9 +258,11 @@ static void write_acpi(uint8_t *ram, unsigned nr_cpus)
 	put32(fadt + 112, (1u << 0) | (1u << 2)); /* WBINVD, PROC_C1 */
 	fadt[9] = checksum(fadt, 116);
 
-	memset(madt, 0, 0x400);
+	memset(madt, 0, MADT_SIZE(nr_cpus));
 	put32(madt + 36, (uint32_t)APIC_DEFAULT_BASE);
 	put32(madt + 40, 0); /* no legacy PICs */
+	/* ACPI 6.5 5.2.12.12: IDs below 255 in local APIC entries (type 0),
+	 * the rest in local x2APIC entries (type 9), UID = vCPU index. */
 	for (unsigned cpu = 0; cpu < nr_cpus; cpu++) {
 		uint8_t *e = madt + madt_len;
 		if (cpu < 255) {
@@ -250,7 +281,7 @@ static void write_acpi(uint8_t *ram, unsigned nr_cpus)
 			madt_len += 16;
 		}
 	}
-	madt_len += madt_interrupts(madt + madt_len);
+	madt_len += madt_interrupts(madt + madt_len, nr_cpus > 255);
 	acpi_header(madt, "APIC", madt_len, 3);
 	madt[9] = checksum(madt, madt_len);
 }

@@ -2,7 +2,8 @@
 /*
  * flight_recorder.h - the IPI flight recorder: per-vCPU ring buffers of
  * timestamped IPI stages, written at exit by `ipivirt run --trace FILE`
- * (format and correlation method: docs/bench.md, "Flight recorder").
+ * to FILE (text) and FILE.json (trace-event format, for Perfetto; format
+ * and correlation method: docs/bench.md, "Flight recorder").
  *
  * One recorder per VM (vm->fr), NULL when off: every hook is then an
  * inline NULL test (one predictable, not-taken branch). When on, a hook
@@ -42,7 +43,11 @@ struct flight_recorder;
  */
 struct flight_recorder *fr_create(const char *path, size_t ring_entries,
 				  unsigned nr_cpus, uint64_t start_ns);
-/* Write the trace (after the vCPU threads are gone); 0 or -errno. */
+/*
+ * Write the trace (after the vCPU threads are gone): the text format to
+ * the path given to fr_create(), and the same records as a Chrome/Perfetto
+ * trace-event file to that path + ".json". 0 or the first -errno.
+ */
 int fr_finish(struct flight_recorder *fr, const void *ram, size_t ram_size);
 void fr_destroy(struct flight_recorder *fr);
 

@@ -24,24 +24,37 @@ int kvm_cpu__setup_cpuid(struct vm *vm, int vcpu_fd, unsigned apic_id,
 		.x2apic = x2apic,
 		.kvmclock = !vm->cfg.no_kvmclock,
 		.tsc_leaf = !vm->cfg.no_tsc_leaf,
+		.pv_eoi = !vm->cfg.no_pv_eoi,
 		.tsc_khz = vm->tsc_khz,
 	};
+	const size_t size = sizeof(struct kvm_cpuid2) +
+			    MAX_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2);
 	struct kvm_cpuid2 *c;
 	int ret;
 
-	c = calloc(1, sizeof(*c) + MAX_CPUID_ENTRIES * sizeof(c->entries[0]));
+	/* KVM_GET_SUPPORTED_CPUID costs ~0.45 ms here, more than creating
+	 * the vCPU: asked once per VM, each vCPU shapes its own copy (1024
+	 * vCPUs: 0.46 s less set-up). */
+	if (!vm->supported_cpuid) {
+		c = calloc(1, size);
+		if (!c)
+			return -ENOMEM;
+		c->nent = MAX_CPUID_ENTRIES;
+		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+			ret = -errno;
+			free(c);
+			return ret;
+		}
+		vm->supported_cpuid = c;
+	}
+	c = malloc(size);
 	if (!c)
 		return -ENOMEM;
-	c->nent = MAX_CPUID_ENTRIES;
-	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
-		ret = -errno;
-		goto out;
-	}
+	memcpy(c, vm->supported_cpuid, size);
 	ret = kvm_cpuid__shape(c, MAX_CPUID_ENTRIES, &shape);
 	if (!ret && ioctl(vcpu_fd, KVM_SET_CPUID2, c) < 0)
 		ret = -errno;
 	*phys_addr_bits = kvm_cpuid__phys_addr_bits(c);
-out:
 	free(c);
 	return ret;
 }

@@ -161,13 +161,55 @@ static void shape_features(struct kvm_cpuid2 *c,
 }
 
 /*
- * One package of nr_cpus single-thread cores, APIC ID = vCPU index: the
- * MP table and MADT say the same.
+ * Leaf 0xB (and 0x1F where the host has it) is where a guest reads its
+ * 32-bit x2APIC ID: leaf 1 holds only the low 8 bits, so past 255 vCPUs
+ * nothing else names the CPU. KVM lists the subleaves the host enumerates,
+ * which may be none, or subleaf 0 alone with level type 0 (this software
+ * KVM's): then a guest would see no core level and one package per CPU.
+ * Add subleaves 0 (SMT) and 1 (core) where missing, and make leaf 0 reach
+ * 0xB. Return: 0, or -ENOSPC when @max entries cannot hold them.
  */
-static void shape_topology(struct kvm_cpuid2 *c, enum cpu_vendor vendor,
-			   const struct kvm_cpuid_shape *s)
+static int add_topology_leaves(struct kvm_cpuid2 *c, unsigned max)
+{
+	static const uint32_t fns[] = { 0xb, 0x1f };
+	struct kvm_cpuid_entry2 *e = kvm_cpuid__find(c, 0, 0);
+
+	if (e && e->eax < 0xb)
+		e->eax = 0xb;
+	for (unsigned f = 0; f < sizeof(fns) / sizeof(fns[0]); f++) {
+		if (fns[f] != 0xb && !kvm_cpuid__find(c, fns[f], 0))
+			continue;
+		for (uint32_t index = 0; index < 2; index++) {
+			if (kvm_cpuid__find(c, fns[f], index))
+				continue;
+			if (c->nent >= max)
+				return -ENOSPC;
+			e = &c->entries[c->nent++];
+			memset(e, 0, sizeof(*e));
+			e->function = fns[f];
+			e->index = index;
+			e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One package of nr_cpus single-thread cores, APIC ID = vCPU index: the
+ * MP table and MADT say the same. Fields too narrow for 1024 CPUs (leaf 1's
+ * 8-bit count and ID, leaf 4's 6-bit core count, AMD's 8-bit NC) saturate
+ * or keep the low bits, as the SDM and APM define them; leaf 0xB/0x1F has
+ * the full numbers.
+ */
+static int shape_topology(struct kvm_cpuid2 *c, unsigned max,
+			  enum cpu_vendor vendor,
+			  const struct kvm_cpuid_shape *s)
 {
 	unsigned bits = id_bits(s->nr_cpus);
+	int ret = add_topology_leaves(c, max);
+
+	if (ret)
+		return ret;
 
 	for (uint32_t i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
@@ -202,6 +244,7 @@ static void shape_topology(struct kvm_cpuid2 *c, enum cpu_vendor vendor,
 			e->edx = 0;
 		}
 	}
+	return 0;
 }
 
 /* Leaves 0x15/0x16 on Intel; zeroed when the TSC rate is not announced. */
@@ -266,6 +309,10 @@ static int add_kvm_leaves(struct kvm_cpuid2 *c, unsigned max,
 	if (!features)
 		return -ENOSPC;
 	features->eax = s->kvmclock ? supported_clock : 0;
+	/* Ours to offer whatever KVM says: the APIC model runs the protocol
+	 * (apic_pv_eoi.c), KVM only forwards the MSR. */
+	if (s->pv_eoi)
+		features->eax |= KVM_FEATURE_BIT_PV_EOI;
 	features->ebx = features->ecx = features->edx = 0;
 	if (timing) {
 		e = add_leaf(c, max, HV_CPUID_TIMING_LEAF);
@@ -307,9 +354,10 @@ int kvm_cpuid__shape(struct kvm_cpuid2 *c, unsigned max,
 	c->nent = out;
 
 	shape_features(c, s);
-	shape_topology(c, vendor, s);
-	ret = shape_tsc_leaves(c, max, vendor, s);
-	if (!ret && (s->x2apic || s->tsc_leaf || s->kvmclock))
+	ret = shape_topology(c, max, vendor, s);
+	if (!ret)
+		ret = shape_tsc_leaves(c, max, vendor, s);
+	if (!ret && (s->x2apic || s->tsc_leaf || s->kvmclock || s->pv_eoi))
 		ret = add_kvm_leaves(c, max, supported_clock, s);
 	return ret;
 }

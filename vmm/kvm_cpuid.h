@@ -21,6 +21,7 @@
 #define HV_CPUID_TIMING_LEAF 0x40000010u /* EAX TSC kHz, EBX APIC bus kHz */
 #define KVM_FEATURE_BIT_CLOCKSOURCE (1u << 0)
 #define KVM_FEATURE_BIT_CLOCKSOURCE2 (1u << 3)
+#define KVM_FEATURE_BIT_PV_EOI (1u << 6)
 #define KVM_FEATURE_BIT_CLOCKSOURCE_STABLE (1u << 24)
 
 /* The APIC timer input clock the TSC leaves announce: 1 GHz. */
@@ -34,6 +35,7 @@ struct kvm_cpuid_shape {
 	bool x2apic;    /* offer x2APIC (CPUID.1:ECX.21) */
 	bool kvmclock;  /* pass KVM's paravirtual clock bits through */
 	bool tsc_leaf;  /* announce the TSC rate in CPUID */
+	bool pv_eoi;    /* KVM_FEATURE_PV_EOI: the VMM's APIC runs it */
 	uint64_t tsc_khz; /* 0: unknown, no TSC leaves */
 };
 

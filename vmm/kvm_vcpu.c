@@ -157,6 +157,18 @@ static int ops_extint_ack(void *opaque, unsigned cpu)
 	return vm->pic ? i8259_ack(vm->pic) : -1;
 }
 
+/* The paravirtual EOI byte (apic_pv_eoi.c) lives in guest RAM. */
+static int ops_guest_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+	return vm_read_guest(opaque, gpa, buf, len);
+}
+
+static int ops_guest_write(void *opaque, uint64_t gpa, const void *buf,
+			   size_t len)
+{
+	return vm_write_guest(opaque, gpa, buf, len);
+}
+
 static const struct apic_ops vcpu_apic_ops = {
 	.now_ns = vm_clock_ns,
 	.guest_tsc = ops_guest_tsc,
@@ -165,6 +177,8 @@ static const struct apic_ops vcpu_apic_ops = {
 	.send_ipi = ops_send_ipi,
 	.eoi_broadcast = ops_eoi_broadcast,
 	.extint_ack = ops_extint_ack,
+	.guest_read = ops_guest_read,
+	.guest_write = ops_guest_write,
 };
 
 /* ---- lifecycle ----------------------------------------------------------- */
@@ -180,6 +194,7 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 		.x2apic_supported = vm->cfg.apic_mode == VM_APIC_X2APIC,
 		.tsc_khz = vm->tsc_khz,
 		.bus_khz = 1000000,
+		.pv_eoi = !vm->cfg.no_pv_eoi,
 	};
 	struct vcpu *v = calloc(1, sizeof(*v));
 	int ret;
@@ -226,6 +241,13 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 	if (!v->apic) {
 		ret = -errno;
 		goto out_timer;
+	}
+	/* An injection costs a vCPU ioctl (a vcpu_load/put: ~10 us on a
+	 * software KVM) unless KVM_RUN can carry it in kvm_run. */
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
+	    KVM_SYNC_X86_EVENTS) {
+		v->sync_events = true;
+		v->run->kvm_valid_regs = KVM_SYNC_X86_EVENTS;
 	}
 	/* APs wait for INIT/SIPI like real hardware after reset. */
 	v->wait_for_sipi = id != 0;
@@ -349,6 +371,8 @@ static bool service_events(struct vcpu *v)
 	struct apic_events ev = apic_take_events(v->apic);
 	bool replaced = false;
 
+	if (ev.mask & (APIC_EVENT_INIT | APIC_EVENT_SIPI))
+		v->events_fresh = false; /* the reset goes through ioctls */
 	if (ev.mask & APIC_EVENT_INIT) {
 		kvm_cpu__reset(v->fd);
 		v->nmi_pending = 0;
@@ -380,15 +404,40 @@ static int xive_vector(const struct vcpu *v)
 			       : -1;
 }
 
+/*
+ * Queue external interrupt @vector for the next entry. With the events KVM
+ * stored at the last exit still current, that is a write into kvm_run that
+ * KVM_RUN applies (KVM_SET_VCPU_EVENTS semantics: the same "injected"
+ * interrupt KVM_INTERRUPT queues); else the ioctl. Return: 0 or -errno.
+ */
+static int queue_interrupt(struct vcpu *v, uint8_t vector)
+{
+	struct kvm_run *run = v->run;
+	struct kvm_interrupt irq = { .irq = vector };
+
+	if (v->sync_events && v->events_fresh &&
+	    !run->s.regs.events.interrupt.injected) {
+		run->s.regs.events.interrupt.injected = 1;
+		run->s.regs.events.interrupt.nr = vector;
+		run->s.regs.events.interrupt.soft = 0;
+		run->kvm_dirty_regs |= KVM_SYNC_X86_EVENTS;
+		v->events_fresh = false;
+		return 0;
+	}
+	return ioctl(v->fd, KVM_INTERRUPT, &irq) < 0 ? -errno : 0;
+}
+
 static void inject(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	int vector;
 
 	/* KVM latches what it cannot deliver yet (NMIs blocked in service). */
-	for (; v->nmi_pending; v->nmi_pending--)
+	for (; v->nmi_pending; v->nmi_pending--) {
+		v->events_fresh = false; /* KVM's NMI state moved on */
 		if (ioctl(v->fd, KVM_NMI) == 0)
 			v->stats.nmis++;
+	}
 	if (!apic_extint_pending(v->apic) && apic_next_interrupt(v->apic) < 0 &&
 	    xive_vector(v) < 0) {
 		run->request_interrupt_window = 0;
@@ -401,16 +450,22 @@ static void inject(struct vcpu *v)
 		 * into ISR), then XIVE's line, which stays up until the guest's
 		 * TIMA ack: it needs no acknowledgement here.
 		 */
+		bool from_apic = false;
+
 		vector = apic_ack_extint(v->apic);
-		if (vector < 0)
+		if (vector < 0) {
 			vector = apic_ack_interrupt(v->apic);
+			from_apic = vector >= 0;
+		}
 		if (vector < 0)
 			vector = xive_vector(v);
 		if (vector >= 0) {
-			struct kvm_interrupt irq = { .irq = (uint32_t)vector };
-			if (ioctl(v->fd, KVM_INTERRUPT, &irq) == 0) {
+			if (queue_interrupt(v, (uint8_t)vector) == 0) {
 				v->stats.injections++;
 				fr_inject(v->vm->fr, v->id, (unsigned)vector);
+				/* Its EOI may then be a store, not an exit. */
+				if (from_apic && apic_pv_eoi_arm(v->apic))
+					v->stats.pv_eoi_armed++;
 			}
 		}
 		run->request_interrupt_window = 0;
@@ -566,6 +621,7 @@ static void handle_exit(struct vcpu *v)
 		crash(v, "triple fault (KVM_EXIT_SHUTDOWN)");
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
+		v->events_fresh = false; /* a repair sets the events itself */
 		if (kvm_compat__repair_emulation(v))
 			break;
 		snprintf(what, sizeof(what),
@@ -635,10 +691,29 @@ static void *vcpu_thread(void *arg)
 		/* KVM loads CR8 from here on entry, reports it on exit. */
 		v->run->cr8 = apic_get_cr8(v->apic);
 		run_err = ioctl(v->fd, KVM_RUN, 0) < 0 ? errno : 0;
+		if (run_err == EINVAL && (v->run->kvm_dirty_regs &
+					  KVM_SYNC_X86_EVENTS)) {
+			/* This KVM refused the events it gave us: back to
+			 * KVM_INTERRUPT for good. */
+			uint8_t nr = v->run->s.regs.events.interrupt.nr;
+			v->run->kvm_dirty_regs &= ~KVM_SYNC_X86_EVENTS;
+			v->run->kvm_valid_regs &= ~KVM_SYNC_X86_EVENTS;
+			v->sync_events = false;
+			run_err = ioctl(v->fd, KVM_INTERRUPT,
+					&(struct kvm_interrupt){ .irq = nr }) < 0
+					  ? errno
+					  : EAGAIN;
+		}
+		v->events_fresh = v->sync_events;
 		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELAXED);
 		atomic_store(&v->mode, VCPU_OUTSIDE);
 		/* A mov to CR8 since the last exit is the guest's new TPR. */
 		apic_set_cr8(v->apic, (uint8_t)v->run->cr8);
+		/* An EOI the guest deferred happened before this exit. */
+		if (apic_pv_eoi_sync(v->apic)) {
+			v->stats.pv_eois++;
+			fr_stage(v->vm->fr, FR_EOI, v->id);
+		}
 		if (run_err == EINTR || run_err == EAGAIN) {
 			fr_stage(v->vm->fr, FR_WAKE_EXIT, v->id);
 			v->stats.exits++;
@@ -665,10 +740,26 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * A vCPU thread's deepest path (an exit through a device, a crash report,
+ * the seccomp install) keeps its frames under ~10 KiB (gcc -fstack-usage);
+ * glibc's default stack is RLIMIT_STACK (8 MiB here, 32 MiB when
+ * unlimited): 8-32 GiB of address space, and of commit charge under strict
+ * overcommit, for 1024 vCPUs. 512 KiB leaves sanitizer builds room.
+ */
+#define VCPU_STACK_SIZE (512u << 10)
+
 int kvm_vcpu__start(struct vcpu *v)
 {
-	int err = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	pthread_attr_t attr;
+	int err = pthread_attr_init(&attr);
 
+	if (err)
+		return -err;
+	err = pthread_attr_setstacksize(&attr, VCPU_STACK_SIZE);
+	if (!err)
+		err = pthread_create(&v->thread, &attr, vcpu_thread, v);
+	pthread_attr_destroy(&attr);
 	if (err)
 		return -err;
 	v->thread_started = true;

@@ -38,6 +38,12 @@ struct vcpu {
 	bool wait_for_sipi;           /* owner only */
 	bool sent_ipi;                /* owner only: this exit sent an IPI */
 	uint64_t halt_poll_ns;        /* owner only: the next halt's poll */
+	/* Owner only: KVM stores the vCPU events in kvm_run at every exit
+	 * (KVM_CAP_SYNC_REGS), so an injection is a field write applied by
+	 * the next KVM_RUN instead of a KVM_INTERRUPT ioctl. events_fresh:
+	 * the stored copy is still the vCPU's state (no ioctl changed it). */
+	bool sync_events;
+	bool events_fresh;
 	struct vcpu_stats stats;
 };
 

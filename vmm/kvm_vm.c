@@ -9,6 +9,7 @@
 #include <linux/kvm.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -40,9 +41,55 @@ static int need_cap(struct vm *vm, int cap, const char *name, char *err,
 	return 0;
 }
 
+/**
+ * check_vcpu_limits() - refuse a --cpus this KVM or ipivirt cannot run.
+ * @vm:     the VM being built (kvm_fd open, cfg.nr_cpus set).
+ * @err:    out: the message, naming the limit that was hit.
+ * @errlen: its size.
+ *
+ * KVM_CAP_MAX_VCPUS bounds the vCPU count; KVM_CAP_MAX_VCPU_ID bounds the
+ * ids given to KVM_CREATE_VCPU, which are our APIC IDs 0..nr_cpus-1. Where
+ * one is missing, KVM's API documentation says to assume the next:
+ * MAX_VCPU_ID = MAX_VCPUS = NR_VCPUS. KVM_CAP_NR_VCPUS alone is only a
+ * recommendation (the host's CPU count: 2 here), so more vCPUs than that
+ * run, overcommitted. Checked before any vCPU exists, so the user learns
+ * the limit instead of a KVM_CREATE_VCPU failure at vCPU 1025.
+ *
+ * Return: 0, or -EINVAL (a usage error: exit status 2) with @err set.
+ */
+static int check_vcpu_limits(struct vm *vm, char *err, size_t errlen)
+{
+	unsigned n = vm->cfg.nr_cpus;
+	int max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
+			      KVM_CAP_MAX_VCPUS);
+	int max_id = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
+			   KVM_CAP_MAX_VCPU_ID);
+
+	/* KVM's documented fallback when the capability is absent. */
+	if (max_vcpus <= 0)
+		max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
+				  KVM_CAP_NR_VCPUS);
+	if (max_id <= 0)
+		max_id = max_vcpus;
+	errno = EINVAL;
+	if (max_vcpus > 0 && n > (unsigned)max_vcpus)
+		return fail(err, errlen, "--cpus %u: this host's KVM runs at "
+			    "most %d vCPUs per VM (KVM_CAP_MAX_VCPUS)", n,
+			    max_vcpus);
+	if (max_id > 0 && n > (unsigned)max_id)
+		return fail(err, errlen, "--cpus %u: this host's KVM takes "
+			    "vCPU (APIC) IDs below %d only "
+			    "(KVM_CAP_MAX_VCPU_ID)", n, max_id);
+	if (n > IPIVIRT_MAX_CPUS)
+		return fail(err, errlen, "--cpus %u: ipivirt runs at most %u "
+			    "vCPUs (IPIVIRT_MAX_CPUS)", n, IPIVIRT_MAX_CPUS);
+	errno = 0;
+	return 0;
+}
+
 int kvm_vm__open(struct vm *vm, char *err, size_t errlen)
 {
-	int ret, max_vcpus;
+	int ret;
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)
@@ -59,12 +106,8 @@ int kvm_vm__open(struct vm *vm, char *err, size_t errlen)
 	    (ret = need_cap(vm, KVM_CAP_X86_MSR_FILTER,
 			    "KVM_CAP_X86_MSR_FILTER", err, errlen)))
 		return ret;
-	max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
-	if (max_vcpus > 0 && vm->cfg.nr_cpus > (unsigned)max_vcpus) {
-		errno = EINVAL;
-		return fail(err, errlen, "KVM supports at most %d vCPUs",
-			    max_vcpus);
-	}
+	if ((ret = check_vcpu_limits(vm, err, errlen)))
+		return ret;
 	ret = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (ret <= 0)
 		return fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE failed");
@@ -127,6 +170,10 @@ int kvm_vm__setup_msr_filter(struct vm *vm, char *err, size_t errlen)
 			{ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
 			  .nmsrs = 1, .base = MSR_IA32_TSC_DEADLINE,
 			  .bitmap = deny_one },
+			/* KVM would run PV EOI on its own (absent) APIC. */
+			{ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			  .nmsrs = 1, .base = MSR_KVM_PV_EOI_EN,
+			  .bitmap = deny_one },
 		},
 	};
 	struct kvm_enable_cap cap = {
@@ -148,6 +195,8 @@ int kvm_vm__setup_msr_filter(struct vm *vm, char *err, size_t errlen)
 
 void kvm_vm__close(struct vm *vm)
 {
+	free(vm->supported_cpuid);
+	vm->supported_cpuid = NULL;
 	if (vm->ram)
 		munmap(vm->ram, vm->ram_size);
 	vm->ram = NULL;

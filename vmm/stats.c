@@ -7,6 +7,15 @@
 #include "stats.h"
 #include "x86_xive.h"
 
+static uint64_t total_injections(const struct vm *vm)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < vm->nr_cpus; i++)
+		n += vm->vcpus[i]->stats.injections;
+	return n;
+}
+
 void stats__print(struct vm *vm, FILE *out)
 {
 	uint64_t total_exits = 0;
@@ -65,6 +74,18 @@ void stats__print(struct vm *vm, FILE *out)
 		}
 		fprintf(out, "halt-poll: %" PRIu64 " of %" PRIu64
 			     " halts ended while polling\n", hits, halts);
+	}
+	if (!vm->cfg.no_pv_eoi) {
+		uint64_t armed = 0, done = 0;
+
+		for (unsigned i = 0; i < vm->nr_cpus; i++) {
+			armed += vm->vcpus[i]->stats.pv_eoi_armed;
+			done += vm->vcpus[i]->stats.pv_eois;
+		}
+		fprintf(out, "pv-eoi: %" PRIu64 " of %" PRIu64
+			     " injections offered a PV EOI, %" PRIu64
+			     " EOIs done without an exit\n", armed,
+			total_injections(vm), done);
 	}
 	if (vm->fi)
 		fault_inject__print_stats(vm->fi, out);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -373,6 +374,96 @@ static int setup_interrupts(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * An xAPIC names a CPU by an 8-bit ID, and 0xff is everyone: more than 255
+ * vCPUs exist only in x2APIC mode (SDM 11.12; ACPI 6.5 5.2.12.12 lists
+ * APIC IDs from 255 up in x2APIC entries only).
+ */
+static int check_apic_mode(const struct vm_config *cfg, char *err,
+			   size_t errlen)
+{
+	if (cfg->apic_mode == VM_APIC_XAPIC &&
+	    cfg->nr_cpus > IPIVIRT_XAPIC_MAX_CPUS) {
+		snprintf(err, errlen, "--cpus %u with --xapic: xAPIC IDs stop "
+			 "at 254, so at most %u vCPUs; more need x2APIC (drop "
+			 "--xapic)", cfg->nr_cpus, IPIVIRT_XAPIC_MAX_CPUS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Each vCPU holds a KVM vCPU fd and an APIC timerfd; the rest (stdio,
+ * /dev/kvm, the VM, io_uring, signalfd, eventfd, the PIT timer, --trace)
+ * fits in the base with room to spare. */
+#define VM_FDS_PER_VCPU 2u
+#define VM_FDS_BASE 64u
+
+/**
+ * reserve_fds() - make room for the VM's file descriptors.
+ * @nr_cpus: the vCPUs to be created.
+ * @err:     out: why not.
+ * @errlen:  its size.
+ *
+ * 1024 vCPUs need ~2,100 descriptors, above the soft RLIMIT_NOFILE many
+ * systems start processes with (1024), though rarely above the hard one: as
+ * systemd advises for programs that need many, raise the soft limit to the
+ * hard one, and only when the VM needs it. Nothing here calls select(),
+ * so descriptors past FD_SETSIZE are fine.
+ *
+ * Return: 0, or -EMFILE / -errno with @err set.
+ */
+static int reserve_fds(unsigned nr_cpus, char *err, size_t errlen)
+{
+	rlim_t need = VM_FDS_BASE + (rlim_t)VM_FDS_PER_VCPU * nr_cpus;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		snprintf(err, errlen, "--cpus %u needs about %llu file "
+			 "descriptors (%u per vCPU), but RLIMIT_NOFILE allows "
+			 "%llu (hard limit): raise it (ulimit -Hn) or run fewer "
+			 "vCPUs", nr_cpus, (unsigned long long)need,
+			 VM_FDS_PER_VCPU, (unsigned long long)rl.rlim_max);
+		return -EMFILE;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		int ret = -errno;
+
+		snprintf(err, errlen, "--cpus %u needs about %llu file "
+			 "descriptors: cannot raise RLIMIT_NOFILE to %llu: %s",
+			 nr_cpus, (unsigned long long)need,
+			 (unsigned long long)rl.rlim_max, strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+/**
+ * firmware_x2apic() - hand @v over in x2APIC mode, as firmware does when
+ * some APIC ID is above 254.
+ * @v: a vCPU just created (its thread not started).
+ *
+ * UEFI's MpInitLib and SeaBIOS switch every CPU to x2APIC mode then. Left in
+ * xAPIC mode, vCPU 300 would answer to its 8-bit xAPIC ID 44 (300 & 0xff),
+ * the same as vCPU 44's, and an INIT/SIPI sent to x2APIC ID 300 would
+ * reach nobody: Linux starts APs that way. INIT keeps the mode (SDM
+ * 11.12.5.1), so an AP comes out of INIT/SIPI in x2APIC mode with its
+ * 32-bit ID. KVM is told too, as after a guest's own write.
+ *
+ * Return: 0 or a negative errno.
+ */
+static int firmware_x2apic(struct vcpu *v)
+{
+	int ret = apic_msr_write(v->apic, MSR_IA32_APIC_BASE,
+				 apic_base_msr(v->apic) | APIC_BASE_EXTD);
+
+	return ret ? ret : kvm_cpu__set_apic_base(v->fd,
+						  apic_base_msr(v->apic));
+}
+
 int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
 	       size_t errlen)
 {
@@ -382,23 +473,34 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = vm->vm_fd = vm->pit_timer_fd = -1;
 	vm->cfg = *cfg;
-	vm->nr_cpus = cfg->nr_cpus;
+	/* vm->nr_cpus counts vCPU slots: set once kvm_vm__open() has checked
+	 * cfg->nr_cpus against the limits, so teardown never walks past
+	 * vcpus[IPIVIRT_MAX_CPUS]. */
 	vm->start_ns = vm_now_ns();
 	kvm_compat__resolve(vm);
 	vm_resolve_halt_poll(&vm->cfg);
 
-	ret = read_images(cfg, &img, err, errlen);
+	memset(&img, 0, sizeof(img));
+	ret = check_apic_mode(cfg, err, errlen);
+	if (!ret)
+		ret = read_images(cfg, &img, err, errlen);
 	if (ret)
 		goto out;
 	ret = kvm_vm__open(vm, err, errlen);
-	if (!ret)
+	if (!ret) {
+		vm->nr_cpus = cfg->nr_cpus;
 		ret = kvm_vm__setup_memory(vm, err, errlen);
+	}
 	if (!ret)
 		ret = kvm_vm__setup_msr_filter(vm, err, errlen);
+	if (!ret)
+		ret = reserve_fds(vm->nr_cpus, err, errlen);
 	if (!ret)
 		ret = setup_interrupts(vm, err, errlen);
 	for (unsigned i = 0; !ret && i < vm->nr_cpus; i++) {
 		ret = kvm_vcpu__create(vm, i, &vm->vcpus[i]);
+		if (!ret && vm->nr_cpus > IPIVIRT_XAPIC_MAX_CPUS)
+			ret = firmware_x2apic(vm->vcpus[i]);
 		if (ret)
 			snprintf(err, errlen, "cannot create vCPU %u: %s", i,
 				 strerror(-ret));

@@ -56,6 +56,8 @@ struct vcpu_stats {
 	uint64_t nmis;
 	uint64_t halts;
 	uint64_t halt_poll_hits;  /* halts a poll ended (--halt-poll) */
+	uint64_t pv_eoi_armed;    /* injections whose EOI could be a store */
+	uint64_t pv_eois;         /* ... and that the guest did as one */
 	_Atomic uint64_t kicks_signal; /* sent to this vCPU by others */
 	_Atomic uint64_t kicks_wake;
 };
@@ -72,6 +74,7 @@ struct ioapic_router;
 struct pc_testdev;
 struct xive_dev;
 struct flight_recorder;
+struct kvm_cpuid2;
 
 struct vm_config {
 	unsigned nr_cpus;
@@ -99,12 +102,16 @@ struct vm_config {
 	 * always there to calibrate against). */
 	bool no_kvmclock;          /* hide KVM's paravirtual clock */
 	bool no_tsc_leaf;          /* no TSC rate in CPUID 0x15/0x16/0x40000010 */
+	/* --pv-eoi off: no KVM_FEATURE_PV_EOI (every EOI an exit). */
+	bool no_pv_eoi;
 };
 
 struct vm {
 	struct vm_config cfg;
 	int kvm_fd, vm_fd;
 	size_t vcpu_mmap_size;
+	/* KVM_GET_SUPPORTED_CPUID, asked once (kvm_cpu_setup.c) */
+	struct kvm_cpuid2 *supported_cpuid;
 	uint8_t *ram;
 	uint64_t ram_size;
 	uint64_t tsc_khz;

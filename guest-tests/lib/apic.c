@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* apic.c - APIC mode selection and per-CPU set-up. */
 #include "apic.h"
+#include "args.h"
+#include "kvm_para.h"
+#include "report.h"
+#include "string.h"
 
 static bool default_x2apic;
+static bool pv_eoi;
 
 bool apic_x2apic_supported(void)
 {
@@ -51,7 +56,32 @@ int apic_set_mode(bool x2apic)
 	return 0;
 }
 
+void apic_choose_pv_eoi(void)
+{
+	const char *v = arg_value("pveoi");
+
+	if (v && strcmp(v, "on") && strcmp(v, "off"))
+		report_abort("pveoi=%s: not on or off", v);
+	pv_eoi = kvm_para_has_feature(KVM_FEATURE_PV_EOI) &&
+		 !(v && !strcmp(v, "off"));
+	if (v && !strcmp(v, "on") && !pv_eoi)
+		report_abort("pveoi=on but CPUID 0x40000001 offers no PV EOI");
+}
+
+bool apic_pv_eoi_on(void) { return pv_eoi; }
+
+/* After an INIT the host has forgotten the word: register it again. */
+static void pv_eoi_register(void)
+{
+	struct percpu *pc = this_cpu();
+
+	pc->pv_eoi = 0;
+	if (pv_eoi && wrmsr_safe(MSR_KVM_PV_EOI_EN, (u64)(uintptr_t)&pc->pv_eoi | 1))
+		report_abort("cpu %u: MSR_KVM_PV_EOI_EN refused", pc->cpu);
+}
+
 void apic_cpu_init(void)
 {
 	apic_set_mode(default_x2apic);
+	pv_eoi_register();
 }

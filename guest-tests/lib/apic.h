@@ -82,7 +82,29 @@ static inline void apic_write(unsigned reg, u32 v) { apic_ops()->write(reg, v); 
 static inline void apic_icr_write(u32 low, u32 dest) { apic_ops()->icr_write(low, dest); }
 static inline u64 apic_icr_read(void) { return apic_ops()->icr_read(); }
 static inline u32 apic_id(void) { return apic_ops()->id(); }
-static inline void apic_eoi(void) { apic_write(APIC_EOI, 0); }
+/*
+ * EOI. With KVM's paravirtual EOI the host sets bit 0 of this CPU's
+ * pv_eoi word when the EOI of the interrupt it injected may be a store:
+ * then clearing the bit is the EOI and no exit happens. The test and the
+ * clear must be one instruction: the host looks at the word at any exit.
+ */
+static inline bool apic_pv_eoi_take(void)
+{
+	bool was_set;
+
+	__asm__ __volatile__("btrq $0, %%gs:%c1"
+			     : "=@ccc"(was_set)
+			     : "i"(offsetof(struct percpu, pv_eoi))
+			     : "memory");
+	return was_set;
+}
+static inline void apic_eoi(void)
+{
+	if (!apic_pv_eoi_take())
+		apic_write(APIC_EOI, 0);
+}
+/* The register itself, for tests of EOI semantics (no PV shortcut). */
+static inline void apic_eoi_register(void) { apic_write(APIC_EOI, 0); }
 static inline bool apic_x2apic_mode(void) { return apic_ops() == &x2apic_ops; }
 
 bool apic_x2apic_supported(void);
@@ -91,6 +113,13 @@ bool apic_default_x2apic(void);
 void apic_set_default_mode(bool x2apic);
 /* Put this CPU's APIC in @x2apic mode, re-initialized. Return: 0 or -1. */
 int apic_set_mode(bool x2apic);
+/*
+ * PV EOI (kvm_para.h): on when KVM's leaves offer it and the command line
+ * does not say "pveoi=off"; chosen once at boot, registered per CPU by
+ * apic_cpu_init(). apic_pv_eoi_on() says whether this boot uses it.
+ */
+void apic_choose_pv_eoi(void);
+bool apic_pv_eoi_on(void);
 /* Enable this CPU's APIC in the default mode: SVR on, TPR 0, LVTs masked. */
 void apic_cpu_init(void);
 void apic_setup_regs(void);

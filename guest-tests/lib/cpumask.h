@@ -6,7 +6,8 @@
 #include <stdbool.h>
 #include "x86.h"
 
-#define MAX_CPUS 256
+/* ipivirt's and KVM's vCPU limit (vmm/cpumask.h); more than 255 need x2APIC. */
+#define MAX_CPUS 1024
 #define CPUMASK_WORDS (MAX_CPUS / 64)
 
 struct cpumask {

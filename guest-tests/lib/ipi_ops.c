@@ -18,9 +18,35 @@ static void apic_ipi_send(unsigned cpu, unsigned vec)
 }
 
 /*
+ * x2APIC cluster mode, as Linux's x2apic_cluster.c: the logical ID is
+ * fixed by the x2APIC ID (cluster = ID[31:4], bit ID[3:0] of 16), so one
+ * logical ICR reaches every target of a cluster. "x2apic_phys" on the
+ * command line sends one physical IPI per CPU instead (Linux's parameter).
+ */
+static void x2apic_cluster_send_mask(const struct cpumask *mask, unsigned vec)
+{
+	struct cpumask left = *mask;
+	unsigned cpu, other;
+
+	for_each_cpu(cpu, &left) {
+		u32 cluster = cpu_apic_id(cpu) >> 4, bits = 0;
+
+		for_each_cpu(other, &left) {
+			u32 id = cpu_apic_id(other);
+			if (id >> 4 != cluster)
+				continue;
+			bits |= 1u << (id & 0xf);
+			cpumask_clr(&left, other);
+		}
+		apic_icr_write(APIC_DEST_LOGICAL | APIC_DM_FIXED | vec, cluster << 16 | bits);
+	}
+}
+
+/*
  * Like Linux's native_send_call_func_ipi(): one all-excluding-self
  * shorthand when the mask is every other CPU (and every CPU is online, so
- * the shorthand reaches no one else), else one IPI per CPU.
+ * the shorthand reaches no one else); else, in x2APIC mode, one IPI per
+ * cluster; in xAPIC mode one per CPU.
  */
 static void apic_ipi_send_mask(const struct cpumask *mask, unsigned vec)
 {
@@ -30,6 +56,10 @@ static void apic_ipi_send_mask(const struct cpumask *mask, unsigned vec)
 	cpumask_clr(&others, smp_id());
 	if (smp_all_cpus_online() && cpumask_equal(mask, &others)) {
 		apic_icr_write(APIC_DEST_ALLBUT | APIC_DM_FIXED | vec, 0);
+		return;
+	}
+	if (apic_x2apic_mode() && !arg_has("x2apic_phys")) {
+		x2apic_cluster_send_mask(mask, vec);
 		return;
 	}
 	for_each_cpu(cpu, mask)

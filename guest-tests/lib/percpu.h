@@ -38,6 +38,7 @@ struct percpu {
 	u64 ist_top;
 	struct smp_call_cpu call;      /* smp_call.c's queue and csds */
 	u64 ipi_msgs[4];               /* XIVE: bit v = vector v sent to us */
+	u64 pv_eoi;                    /* KVM PV EOI: bit 0 = "EOI by clearing me" */
 	struct tss64 tss;
 };
 

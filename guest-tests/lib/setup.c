@@ -24,13 +24,25 @@ extern char bsp_stack_top[];
 
 static void choose_apic_mode(void)
 {
-	bool have = apic_x2apic_supported();
+	bool have = apic_x2apic_supported(), x2apic = have && !arg_has("xapic");
+	unsigned n = smp_announced_cpus();
 
 	if (arg_has("x2apic") && arg_has("xapic"))
 		report_abort("both \"x2apic\" and \"xapic\" on the command line");
 	if (arg_has("x2apic") && !have)
 		report_abort("\"x2apic\" requested but CPUID.1:ECX[21] (x2APIC) is clear");
-	apic_set_default_mode(have && !arg_has("xapic"));
+	/* Past 255 CPUs xAPIC IDs alias (CPU 256 would answer to ID 0). */
+	if (!x2apic && n > XAPIC_MAX_CPUS) {
+		if (!have) {
+			report_skip("%u CPUs announced: an xAPIC addresses %u and CPUID offers no "
+				    "x2APIC", n, XAPIC_MAX_CPUS);
+			exit(report_summary());
+		}
+		printf("guest-tests: %u CPUs announced: an xAPIC addresses %u, using x2APIC\n", n,
+		       XAPIC_MAX_CPUS);
+		x2apic = true;
+	}
+	apic_set_default_mode(x2apic);
 }
 
 /* CPUID leaf 0's vendor string: the tests take no vendor-specific path,
@@ -70,6 +82,7 @@ void kernel_start(u32 magic, u32 info)
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);
 	choose_apic_mode();
+	apic_choose_pv_eoi();
 	apic_cpu_init();
 	pc->apic_id = cpuid_apic_id();
 	smp_call_setup_vectors();
@@ -78,8 +91,9 @@ void kernel_start(u32 magic, u32 info)
 	ipi_cpu_init();
 	sti();
 	smp_init();
-	printf("guest-tests: %s: %u/%u CPUs online, %s, IPIs via %s, CPU %s, TSC %llu kHz (%s)\n",
+	printf("guest-tests: %s: %u/%u CPUs online, %s, IPIs via %s, CPU %s, TSC %llu kHz (%s), PV EOI %s\n",
 	       argv[0], cpus_online(), cpu_count(), apic_ops()->name, ipi_name(),
-	       cpu_vendor(), (unsigned long long)tsc_khz(), tsc_khz_source());
+	       cpu_vendor(), (unsigned long long)tsc_khz(), tsc_khz_source(),
+	       apic_pv_eoi_on() ? "on" : "off");
 	exit(main(argc, argv));
 }

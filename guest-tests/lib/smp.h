@@ -21,8 +21,13 @@
 
 extern struct cpumask cpu_online_mask;
 
+/* xAPIC IDs are 8 bits and 0xff is the broadcast: more CPUs need x2APIC. */
+#define XAPIC_MAX_CPUS 255
+
 void smp_init(void);                    /* BSP: start every AP */
+unsigned smp_announced_cpus(void);      /* fw_cfg, else the MADT (up to MAX_CPUS) */
 unsigned cpu_count(void);               /* CPUs the firmware announced */
+u64 smp_bringup_us(void);               /* smp_init(): INIT/SIPI to all online */
 unsigned cpus_online(void);
 static inline bool cpu_online(unsigned cpu)
 {

@@ -45,8 +45,13 @@ static u64 csd_warn_cycles;
 
 void smp_call_init_cpu(unsigned cpu)
 {
-	/* One csd per possible target: MAX_CPUS, as APs may exceed the count. */
-	per_cpu(cpu)->call.cfd_csd = zalloc(MAX_CPUS * sizeof(struct csd), 64);
+	/*
+	 * The cfd csds, one per possible target (MAX_CPUS: APs may exceed
+	 * the count), come with this CPU's first smp_call_function_many():
+	 * most CPUs never make one, and 1024 CPUs' worth up front would be
+	 * 40 MiB of guest memory, each zeroed under instruction emulation.
+	 */
+	per_cpu(cpu)->call.cfd_csd = NULL;
 }
 
 /*
@@ -210,6 +215,8 @@ int smp_call_function_many(const struct cpumask *mask, smp_call_func_t func, voi
 
 	if (!irqs_enabled())
 		return -EDEADLK;
+	if (!cfd->cfd_csd)   /* only this CPU touches its own */
+		cfd->cfd_csd = zalloc(MAX_CPUS * sizeof(struct csd), 64);
 	cpumask_and(&cfd->cfd_mask, mask, &cpu_online_mask);
 	cpumask_clr(&cfd->cfd_mask, me);
 	cpumask_clear(&cfd->cfd_ipi);

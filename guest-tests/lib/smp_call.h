@@ -52,7 +52,8 @@ struct smp_call_stats {
 struct smp_call_cpu {
 	struct llist_head queue;   /* call_single_queue */
 	struct csd csd_data;       /* smp_call_function_single(wait=0) */
-	struct csd *cfd_csd;       /* smp_call_function_many(): one per target */
+	struct csd *cfd_csd;       /* smp_call_function_many(): one per target;
+	                              NULL until the CPU first makes such a call */
 	struct cpumask cfd_mask;
 	struct cpumask cfd_ipi;
 	struct smp_call_stats stats;

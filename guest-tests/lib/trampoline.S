@@ -41,9 +41,14 @@ ap_trampoline_end:
 	.text
 	.code64
 /*
- * All APs arrive here at once (broadcast SIPI). They take turns on one boot
- * stack: ap_boot() finds or makes the CPU's per-CPU area and returns its own
- * stack, and the lock is dropped only once off the shared stack.
+ * All APs arrive here at once (broadcast SIPI). Each one needs a stack to
+ * run C on: it reads its own APIC ID with CPUID (no stack needed) and takes
+ * the boot stack smp_init() set aside for that ID, so APs boot in parallel.
+ * With 1024 vCPUs on a few host CPUs, one shared stack behind a spin lock
+ * was a convoy: the holder was preempted while a thousand waiters spun out
+ * their time slices. An ID without a slot (none set aside, or an ID past
+ * them) takes the one shared stack under the lock, as before. ap_boot()
+ * finds or makes the CPU's per-CPU area and returns its own stack.
  */
 ap_start64:
 	movl $KERNEL_DS, %eax
@@ -53,23 +58,52 @@ ap_start64:
 	xorl %eax, %eax
 	movl %eax, %fs
 	movl %eax, %gs
-1:	lock btsl $0, ap_boot_lock(%rip)
-	jnc 2f
+	/* The APIC ID as cpuid_apic_id() reads it: leaf 0xB's 32 bits where
+	 * the leaf is there, else leaf 1's 8. */
+	cpuid
+	cmpl $0xb, %eax
+	jb 1f
+	movl $0xb, %eax
+	xorl %ecx, %ecx
+	cpuid
+	testl %ebx, %ebx
+	jz 1f
+	movl %edx, %r12d
+	jmp 2f
+1:	movl $1, %eax
+	cpuid
+	shrl $24, %ebx
+	movl %ebx, %r12d
+2:	cmpl ap_boot_stack_slots(%rip), %r12d
+	jae 4f
+	movl %r12d, %eax
+	incq %rax
+	shlq $AP_BOOT_STACK_SHIFT, %rax
+	addq ap_boot_stacks(%rip), %rax
+	movq %rax, %rsp
+	movl %r12d, %edi
+	call ap_boot
+	movq %rax, %rsp
+	call ap_main
+	jmp 5f
+4:	lock btsl $0, ap_boot_lock(%rip)
+	jnc 3f
 	pause
-	jmp 1b
-2:	leaq ap_boot_stack_top(%rip), %rsp
+	jmp 4b
+3:	leaq ap_boot_stack_top(%rip), %rsp
+	movl %r12d, %edi
 	call ap_boot
 	movq %rax, %rsp
 	movl $0, ap_boot_lock(%rip)       /* a plain store releases on x86 */
 	call ap_main
-3:	cli
+5:	cli
 	hlt
-	jmp 3b
+	jmp 5b
 
 	.bss
 	.balign 16
 ap_boot_lock:
 	.skip 16
 ap_boot_stack:
-	.skip 4096
+	.skip 1 << AP_BOOT_STACK_SHIFT
 ap_boot_stack_top:

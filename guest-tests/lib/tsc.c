@@ -8,6 +8,7 @@
  * worse than 0.2% (a vCPU preempted right there) is taken again.
  */
 #include "acpi.h"
+#include "kvm_para.h"
 #include "string.h"
 #include "tsc.h"
 
@@ -19,9 +20,6 @@
 #define CAL_MAX_ERR 500          /* ends known to 1/500 of the window */
 #define CAL_MAX_POLLS 20000000u  /* a reference that never gets there */
 
-#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
-#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
-#define CPUID1_ECX_HYPERVISOR (1u << 31)
 
 static u64 khz = 2000000;          /* only if nothing below answers */
 static const char *source = "guess";
@@ -68,13 +66,6 @@ static bool from_cpuid16(u64 *out)
 	return true;
 }
 
-/* Hypervisor leaves mean something only with CPUID.1:ECX[31] set. */
-static bool hypervisor_leaf(u32 leaf)
-{
-	return (cpuid(1).c & CPUID1_ECX_HYPERVISOR) &&
-	       cpuid(0x40000000).a >= leaf;
-}
-
 static bool from_hv(u64 *out)
 {
 	u32 k;
@@ -103,17 +94,6 @@ struct pvclock_vcpu_time_info {
 /* 32-byte aligned: inside one page, as the MSR requires. */
 static volatile struct pvclock_vcpu_time_info pvti __attribute__((aligned(32)));
 
-static bool kvm_signature(void)
-{
-	struct cpuid r = cpuid(0x40000000);
-	char sig[12];
-
-	memcpy(sig, &r.b, 4);
-	memcpy(sig + 4, &r.c, 4);
-	memcpy(sig + 8, &r.d, 4);
-	return !memcmp(sig, "KVMKVMKVM\0\0\0", 12);
-}
-
 /*
  * kvmclock: scaled ns = (tsc * mul) >> 32, shifted by tsc_shift first, so
  * kHz = 10^6 * 2^32 / mul, shifted the other way (Linux's
@@ -126,8 +106,7 @@ static bool from_kvmclock(u64 *out)
 	int shift = 0;
 	u64 k;
 
-	if (!hypervisor_leaf(0x40000001) || !kvm_signature() ||
-	    !(cpuid(0x40000001).a & KVM_FEATURE_CLOCKSOURCE2))
+	if (!kvm_para_has_feature(KVM_FEATURE_CLOCKSOURCE2))
 		return false;
 	memset((void *)&pvti, 0, sizeof(pvti));
 	if (wrmsr_safe(MSR_KVM_SYSTEM_TIME_NEW, (u64)(uintptr_t)&pvti | 1))

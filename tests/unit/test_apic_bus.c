@@ -3,7 +3,9 @@
  * test_apic_bus.c - destination routing across eight APICs: physical,
  * flat and cluster logical, x2APIC physical and cluster, broadcasts,
  * shorthands, lowest priority, disabled APICs; and whole ICR writes that
- * travel sender -> ops->send_ipi -> apic_bus_route -> apic_deliver.
+ * travel sender -> ops->send_ipi -> apic_bus_route -> apic_deliver. Then
+ * the same across IPIVIRT_MAX_CPUS APICs: x2APIC IDs past 255, 32-bit
+ * physical destinations, clusters past 15.
  */
 #include <check.h>
 #include <errno.h>
@@ -21,25 +23,54 @@ static struct mock M;
 static struct apic *A[N];
 static struct apic_bus *B;
 
+/* A bus of @n software-enabled APICs @a[], vCPU i with APIC ID @id(i). */
+static struct apic_bus *bus_of(struct mock *m, struct apic **a, unsigned n,
+			       uint32_t (*id)(unsigned))
+{
+	struct apic_bus *bus = apic_bus_create(n);
+
+	mock_init(m);
+	ck_assert_ptr_nonnull(bus);
+	m->bus = bus;
+	for (unsigned i = 0; i < n; i++) {
+		a[i] = mock_apic(m, i, id(i), i == 0);
+		ck_assert_ptr_nonnull(a[i]);
+		ck_assert_int_eq(apic_bus_attach(bus, a[i]), 0);
+		xwr(a[i], APIC_REG_SVR, 0x1ff);
+	}
+	return bus;
+}
+
+static void bus_free(struct apic_bus *bus, struct apic **a, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		apic_destroy(a[i]);
+	apic_bus_destroy(bus);
+}
+
+/* Every APIC of @a[] to x2APIC mode, as the guest's wrmsr would. */
+static void to_x2apic(struct apic **a, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_int_eq(apic_msr_write(a[i], MSR_IA32_APIC_BASE,
+						apic_base_msr(a[i]) |
+							APIC_BASE_EXTD),
+				 0);
+}
+
+static uint32_t small_id(unsigned cpu)
+{
+	return ids[cpu];
+}
+
 static void setup(void)
 {
-	mock_init(&M);
-	B = apic_bus_create(N);
-	ck_assert_ptr_nonnull(B);
-	M.bus = B;
-	for (unsigned i = 0; i < N; i++) {
-		A[i] = mock_apic(&M, i, ids[i], i == 0);
-		ck_assert_ptr_nonnull(A[i]);
-		ck_assert_int_eq(apic_bus_attach(B, A[i]), 0);
-		xwr(A[i], APIC_REG_SVR, 0x1ff);
-	}
+	B = bus_of(&M, A, N, small_id);
 }
 
 static void teardown(void)
 {
-	for (unsigned i = 0; i < N; i++)
-		apic_destroy(A[i]);
-	apic_bus_destroy(B);
+	bus_free(B, A, N);
 }
 
 static struct apic_ipi mk(uint8_t dm, bool logical, uint8_t shorthand,
@@ -79,12 +110,7 @@ static unsigned logical(uint32_t mda)
 
 static void all_x2apic(void)
 {
-	for (unsigned i = 0; i < N; i++) {
-		ck_assert_int_eq(apic_msr_write(A[i], MSR_IA32_APIC_BASE,
-						apic_base_msr(A[i]) |
-							APIC_BASE_EXTD),
-				 0);
-	}
+	to_x2apic(A, N);
 }
 
 static unsigned irr_has(struct apic *a, unsigned vector)
@@ -474,6 +500,153 @@ START_TEST(test_bus_attach)
 }
 END_TEST
 
+/* ---- a full-size bus: IPIVIRT_MAX_CPUS APICs, x2APIC IDs past 255 ---- */
+
+#define NB IPIVIRT_MAX_CPUS
+/* The last vCPU gets a wide ID (cluster 0x1234, member 5): 32-bit
+ * destinations must compare all their bits, not the low 8 or 16. */
+#define WIDE_ID 0x00012345u
+
+static struct mock BM;
+static struct apic *BA[NB];
+static struct apic_bus *BB;
+
+static uint32_t big_id(unsigned cpu)
+{
+	return cpu == NB - 1 ? WIDE_ID : cpu;
+}
+
+static void big_setup(void)
+{
+	BB = bus_of(&BM, BA, NB, big_id);
+}
+
+static void big_x2apic(void)
+{
+	to_x2apic(BA, NB);
+}
+
+static void big_teardown(void)
+{
+	bus_free(BB, BA, NB);
+}
+
+static void big_route(struct apic_ipi ipi, struct cpumask *m)
+{
+	ck_assert_int_eq(apic_bus_route(BB, &ipi, m), 0);
+}
+
+/* Exactly one CPU, @cpu, in @m. */
+static void only(const struct cpumask *m, unsigned cpu)
+{
+	ck_assert_uint_eq(cpumask_weight(m), 1);
+	ck_assert(cpumask_test(m, cpu));
+}
+
+START_TEST(test_max_physical_32bit)
+{
+	struct cpumask m;
+
+	ck_assert_uint_eq(apic_bus_nr_cpus(BB), NB);
+	ck_assert_ptr_null(apic_bus_create(NB + 1));
+	big_x2apic();
+	for (unsigned cpu = 0; cpu < NB; cpu++) {
+		ck_assert_uint_eq(apic_id(BA[cpu]), big_id(cpu));
+		big_route(mk(APIC_DM_FIXED, false, 0, big_id(cpu), true, 0), &m);
+		only(&m, cpu);
+	}
+	/* The wide ID answers to all 32 bits, nothing to its low bits. */
+	big_route(mk(APIC_DM_FIXED, false, 0, WIDE_ID & 0xffff, true, 0), &m);
+	ck_assert(cpumask_empty(&m));
+	big_route(mk(APIC_DM_FIXED, false, 0, WIDE_ID & 0xff, true, 0), &m);
+	only(&m, WIDE_ID & 0xff);           /* vCPU 0x45 has that ID */
+	big_route(mk(APIC_DM_FIXED, false, 0, NB - 1, true, 0), &m);
+	ck_assert(cpumask_empty(&m));       /* its index is not its ID */
+	big_route(mk(APIC_DM_FIXED, false, 0, 0xffffffffu, true, 0), &m);
+	ck_assert_uint_eq(cpumask_weight(&m), NB);
+	big_route(mk(APIC_DM_FIXED, false, APIC_SH_ALL_EXCL_SELF, 0, true,
+		     700), &m);
+	ck_assert_uint_eq(cpumask_weight(&m), NB - 1);
+	ck_assert(!cpumask_test(&m, 700));
+	big_route(mk(APIC_DM_NMI, false, 0, 1000, true, 3), &m);
+	only(&m, 1000);
+}
+END_TEST
+
+START_TEST(test_max_x2apic_cluster)
+{
+	struct cpumask m;
+	uint64_t v;
+
+	big_x2apic();
+	/* LDR = cluster (ID >> 4) << 16 | 1 << (ID & 15), past 255 too. */
+	ck_assert_int_eq(x2rd(BA[1000], APIC_REG_LDR, &v), 0);
+	ck_assert_uint_eq(v, (62u << 16) | (1u << 8));
+	ck_assert_int_eq(x2rd(BA[NB - 1], APIC_REG_LDR, &v), 0);
+	ck_assert_uint_eq(v, (0x1234u << 16) | (1u << 5));
+	/* Cluster 16 (IDs 256-271), all members; cluster 63 (IDs 1008-1023),
+	 * members 0, 14 and 15, of which ID 1023 is absent. */
+	big_route(mk(APIC_DM_FIXED, true, 0, (16u << 16) | 0xffff, true, 0),
+		  &m);
+	ck_assert_uint_eq(cpumask_weight(&m), 16);
+	for (unsigned cpu = 256; cpu < 272; cpu++)
+		ck_assert(cpumask_test(&m, cpu));
+	big_route(mk(APIC_DM_FIXED, true, 0, (63u << 16) | 0xc001, true, 0),
+		  &m);
+	ck_assert_uint_eq(cpumask_weight(&m), 2);
+	ck_assert(cpumask_test(&m, 1008) && cpumask_test(&m, 1022));
+	big_route(mk(APIC_DM_FIXED, true, 0, (0x1234u << 16) | (1u << 5), true,
+		     0), &m);
+	only(&m, NB - 1);
+	/* The cluster number is 16 bits: 0x1234 is not 0x34 (IDs 832-847). */
+	big_route(mk(APIC_DM_FIXED, true, 0, (0x34u << 16) | (1u << 5), true,
+		     0), &m);
+	only(&m, 0x345);
+	/* Lowest priority among members 0, 1 and 12 of cluster 18 (IDs 288,
+	 * 289, 300): the one whose TPR is lowest. */
+	ck_assert_int_eq(x2wr(BA[288], APIC_REG_TPR, 0x10), 0);
+	ck_assert_int_eq(x2wr(BA[300], APIC_REG_TPR, 0x20), 0);
+	big_route(mk(APIC_DM_LOWEST, true, 0, (18u << 16) | 0x1003, true, 0),
+		  &m);
+	only(&m, 289);
+}
+END_TEST
+
+/* A whole ICR write from vCPU 0 reaches x2APIC ID 1000, and one from vCPU
+ * 1000 comes back: no 8-bit truncation anywhere on the way. */
+START_TEST(test_max_e2e)
+{
+	big_x2apic();
+	ck_assert_int_eq(x2wr(BA[0], APIC_REG_ICR_LOW,
+			      ((uint64_t)1000 << 32) | 0x4061u),
+			 0);
+	ck_assert_int_eq(apic_next_interrupt(BA[1000]), 0x61);
+	ck_assert_int_eq(apic_next_interrupt(BA[1000 & 0xff]), -1);
+	ck_assert_int_eq(x2wr(BA[1000], APIC_REG_ICR_LOW,
+			      ((uint64_t)WIDE_ID << 32) | 0x4062u),
+			 0);
+	ck_assert_int_eq(apic_next_interrupt(BA[NB - 1]), 0x62);
+	ck_assert_int_eq(apic_next_interrupt(BA[0]), -1);
+}
+END_TEST
+
+/*
+ * Why more than 255 vCPUs need x2APIC: in xAPIC mode an APIC keeps the
+ * low 8 bits of its initial ID, so vCPU 300 answers to 300 & 0xff = 44 with
+ * vCPU 44. ipivirt therefore refuses --xapic past 255 vCPUs and hands such
+ * VMs over in x2APIC mode (vm.c: firmware_x2apic()).
+ */
+START_TEST(test_max_xapic_aliases)
+{
+	struct cpumask m;
+
+	big_route(mk(APIC_DM_FIXED, false, 0, 44, false, 0), &m);
+	ck_assert_uint_eq(cpumask_weight(&m), NB / 256);
+	ck_assert(cpumask_test(&m, 44) && cpumask_test(&m, 300) &&
+		  cpumask_test(&m, 556) && cpumask_test(&m, 812));
+}
+END_TEST
+
 static Suite *bus_suite(void)
 {
 	Suite *s = suite_create("apic_bus");
@@ -500,6 +673,14 @@ static Suite *bus_suite(void)
 	tcase_add_test(tc, test_e2e_init_sipi_sipi);
 	tcase_add_test(tc, test_e2e_smi_refused);
 	tcase_add_test(tc, test_e2e_x2apic);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("max_cpus");
+	tcase_add_checked_fixture(tc, big_setup, big_teardown);
+	tcase_add_test(tc, test_max_physical_32bit);
+	tcase_add_test(tc, test_max_x2apic_cluster);
+	tcase_add_test(tc, test_max_e2e);
+	tcase_add_test(tc, test_max_xapic_aliases);
 	suite_add_tcase(s, tc);
 	return s;
 }

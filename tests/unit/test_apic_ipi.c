@@ -174,11 +174,20 @@ START_TEST(test_x2apic_cluster_multicast)
 						base), 0);
 	}
 	/* Cluster 0, members 1, 2 and 7; logical, fixed, vector 0x71. */
+	uint64_t messages, deliveries;
+	memset(w->kicks, 0, sizeof(w->kicks));
 	ck_assert_int_eq(apic_msr_write(w->apic[0], 0x830,
 					((uint64_t)0x86 << 32) | 0x800 |
 						0x4000 | 0x71),
 			 0);
 	ck_assert_uint_eq(pending_mask(w, 0x71), 0x86);
+	/* One ICR write is one message through the domain, one delivery and
+	 * one kick per target, nothing for the others. */
+	apic_ipi_counts(w->router, &messages, &deliveries);
+	ck_assert_uint_eq(messages, 1);
+	ck_assert_uint_eq(deliveries, 3);
+	for (unsigned i = 0; i < NR_CPUS; i++)
+		ck_assert_uint_eq(w->kicks[i], (0x86u >> i) & 1);
 	world_destroy(w);
 }
 END_TEST

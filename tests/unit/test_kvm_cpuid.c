@@ -167,6 +167,26 @@ START_TEST(kvmclock_only_when_kvm_has_it)
 }
 END_TEST
 
+/* PV EOI is the VMM's to offer (its APIC runs it), whatever KVM says, and
+ * it alone is reason enough for the KVM leaves. */
+START_TEST(pv_eoi_offered_by_the_vmm)
+{
+	for (int v = CPU_VENDOR_INTEL; v <= CPU_VENDOR_AMD; v++) {
+		struct cpuid_buf *b = host((enum cpu_vendor)v);
+		struct kvm_cpuid_shape s = shape(0, 2);
+
+		leaf(b, KVM_CPUID_FEATURES_LEAF, 0)->eax = 0; /* KVM: none */
+		s.x2apic = s.kvmclock = s.tsc_leaf = false;
+		s.pv_eoi = true;
+		ck_assert_int_eq(kvm_cpuid__shape(&b->head, MAX_ENTRIES, &s), 0);
+		ck_assert_ptr_nonnull(leaf(b, KVM_CPUID_SIGNATURE_LEAF, 0));
+		ck_assert_uint_eq(leaf(b, KVM_CPUID_FEATURES_LEAF, 0)->eax,
+				  KVM_FEATURE_BIT_PV_EOI);
+		free(b);
+	}
+}
+END_TEST
+
 /* --clock legacy: nothing about time in CPUID; x2APIC still vouched for. */
 START_TEST(legacy_clock_hides_time)
 {
@@ -274,6 +294,62 @@ START_TEST(topology_amd)
 }
 END_TEST
 
+/*
+ * Past 255 vCPUs leaf 0xB is the only place with the whole x2APIC ID: it is
+ * there on every vendor, both levels, even when the host lists no 0xB (AMD
+ * here) or only subleaf 0 with level type 0 (the software KVM of
+ * shared/platform.md), and 0x1F's levels too where the host has 0x1F.
+ */
+START_TEST(topology_leaf_0xb_always_complete)
+{
+	struct cpuid_buf *b = host(CPU_VENDOR_AMD);
+	struct kvm_cpuid_shape s = shape(1000, 1024);
+
+	ck_assert_ptr_null(leaf(b, 0xb, 0));
+	ck_assert_int_eq(kvm_cpuid__shape(&b->head, MAX_ENTRIES, &s), 0);
+	for (uint32_t i = 0; i < 2; i++) {
+		ck_assert_ptr_nonnull(leaf(b, 0xb, i));
+		ck_assert_uint_eq(leaf(b, 0xb, i)->edx, 1000);
+		ck_assert_uint_eq(leaf(b, 0xb, i)->flags,
+				  KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
+	}
+	ck_assert_uint_eq(leaf(b, 0xb, 0)->ecx, 0x100);
+	ck_assert_uint_eq(leaf(b, 0xb, 1)->ecx, 0x201);
+	ck_assert_uint_eq(leaf(b, 0xb, 1)->eax, 10);   /* 1024 = 2^10 cores */
+	ck_assert_uint_eq(leaf(b, 0xb, 1)->ebx, 1024);
+	ck_assert_ptr_null(leaf(b, 0x1f, 0));           /* not invented */
+	ck_assert_uint_eq(leaf(b, 1, 0)->ebx >> 24, 1000 & 0xff);
+	ck_assert_uint_eq(leaf(b, 0x8000001eu, 0)->eax, 1000);
+	free(b);
+
+	/* Intel host: 0xB and 0x1F with subleaf 0 only, leaf 0 below 0xB. */
+	b = calloc(1, sizeof(*b));
+	ck_assert_ptr_nonnull(b);
+	put_vendor(b, "GenuineIntel", 0xa);
+	put(b, 1, 0, 0x806f8, 0x00020800, 0xfffa3203, 0x178bfbff);
+	put(b, 0xb, 0, 0, 0, 0, 1)->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+	put(b, 0x1f, 0, 0, 0, 0, 1)->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+	s = shape(257, 300);
+	ck_assert_int_eq(kvm_cpuid__shape(&b->head, MAX_ENTRIES, &s), 0);
+	ck_assert_uint_ge(leaf(b, 0, 0)->eax, 0xb);
+	for (uint32_t fn = 0xb; fn <= 0x1f; fn += 0x1f - 0xb) {
+		ck_assert_uint_eq(leaf(b, fn, 0)->edx, 257);
+		ck_assert_uint_eq(leaf(b, fn, 0)->ebx, 1);
+		ck_assert_uint_eq(leaf(b, fn, 1)->edx, 257);
+		ck_assert_uint_eq(leaf(b, fn, 1)->ebx, 300);
+		ck_assert_uint_eq(leaf(b, fn, 1)->eax, 9);
+		ck_assert_uint_eq(leaf(b, fn, 1)->ecx, 0x201);
+	}
+	free(b);
+
+	/* No room for the levels: an error, not a short table. */
+	b = host(CPU_VENDOR_AMD);
+	ck_assert_int_eq(kvm_cpuid__shape(&b->head, b->head.nent - 3, &s),
+			 -ENOSPC);
+	free(b);
+}
+END_TEST
+
 /* No room for the leaves to add: an error, never a write past the end. */
 START_TEST(full_table_is_an_error)
 {
@@ -301,11 +377,13 @@ int main(void)
 	tcase_add_test(tc, tsc_leaves_on_intel_only);
 	tcase_add_test(tc, kvmclock_and_timing_leaf_on_every_vendor);
 	tcase_add_test(tc, kvmclock_only_when_kvm_has_it);
+	tcase_add_test(tc, pv_eoi_offered_by_the_vmm);
 	tcase_add_test(tc, legacy_clock_hides_time);
 	tcase_add_test(tc, no_pv_leaves_when_nothing_needs_them);
 	tcase_add_test(tc, hidden_features);
 	tcase_add_test(tc, topology_intel);
 	tcase_add_test(tc, topology_amd);
+	tcase_add_test(tc, topology_leaf_0xb_always_complete);
 	tcase_add_test(tc, full_table_is_an_error);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

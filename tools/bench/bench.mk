@@ -23,4 +23,30 @@ bench-pairs: deps-bench
 	@$(MAKE) --no-print-directory all guest-tests
 	$(BENCH_PYTHON) tools/bench/pairs.py --ipivirt $(BENCH_BIN) $(PAIRS_ARGS)
 
-.PHONY: bench bench-quick bench-pairs
+# Boot, broadcast and all-to-all against the vCPU count, 1 to 1024 (KVM's
+# limit): tools/bench/scale.py, docs/bench.md "Scale"; ~3 minutes here.
+# SCALE_ARGS="--cpus 1,16,256 --repeats 3".
+SCALE_ARGS ?=
+bench-scale: deps-bench
+	@$(MAKE) --no-print-directory all guest-tests
+	$(BENCH_PYTHON) tools/bench/scale.py --ipivirt $(BENCH_BIN) $(SCALE_ARGS)
+
+.PHONY: bench bench-quick bench-pairs bench-scale
+
+# docs/img/trace-callfunc-4cpu.png: a 4-vCPU callfunc run's trace-event file
+# (--trace FILE writes FILE.json) drawn by tools/bench/trace-view.html in
+# headless Chromium (tools/bench/trace-screenshot.py; docs/bench.md, "Flight
+# recorder"). A docs step only: Debian's chromium is in no package group,
+# the script prints the apt-get line when it is missing.
+TRACE_SHOT_DIR ?= $(or $(BUILD),build)/trace-shot
+TRACE_SHOT_PNG ?= docs/img/trace-callfunc-4cpu.png
+trace-screenshot:
+	@$(MAKE) --no-print-directory $(BENCH_BIN) guest-tests
+	@mkdir -p $(TRACE_SHOT_DIR)
+	$(BENCH_BIN) run --cpus 4 --trace $(TRACE_SHOT_DIR)/callfunc.trace \
+		--kernel guest-tests/build/callfunc.elf --timeout 600 \
+		> $(TRACE_SHOT_DIR)/run.log
+	$(BENCH_PYTHON) tools/bench/trace-screenshot.py \
+		$(TRACE_SHOT_DIR)/callfunc.trace.json $(TRACE_SHOT_PNG)
+
+.PHONY: trace-screenshot

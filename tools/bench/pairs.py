@@ -28,7 +28,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (bench.py: configurations, launchers, one_run)
 
-ROUNDS = dict(oncpu=1000, pingpong=1000, alltoall=400, broadcast=100)
+ROUNDS = dict(oncpu=1000, pingpong=1000, alltoall=400, broadcast=100, many=200)
 
 
 def main():

@@ -37,7 +37,7 @@
 #                        has no vmx/svm, as ipivirt's --compat auto decides
 #
 # Environment: IPISTRESS_PARAMS (extra K=V ...), IPIVIRT_EXTRA (extra ipivirt
-# arguments, e.g. "--stats" or "--compat none"), LG_BUILD (output dir).
+# arguments, e.g. "--pv-eoi off" or "--compat none"; --stats is always on), LG_BUILD (output dir).
 #
 # Per boot it writes build/linux-guest/x86_64/ipivirt-smpN.log (the console,
 # every line prefixed with the host time in seconds since the VMM started),
@@ -184,7 +184,7 @@ for n in $smps; do
 	legacy) clock_args=(--clock legacy); clock_append=" no-kvmclock" ;;
 	esac
 	# shellcheck disable=SC2086
-	timeout --kill-after=10 "$timeout_s" "$ipivirt" run --cpus "$n" --mem "$mem" \
+	timeout --kill-after=10 "$timeout_s" "$ipivirt" run --stats --cpus "$n" --mem "$mem" \
 		--kernel "$KERNEL" "${initrd_args[@]}" "${clock_args[@]}" \
 		--append "$append$clock_append" ${IPIVIRT_EXTRA:-} \
 		</dev/null 2>&1 | perl -MTime::HiRes=time -e \
@@ -227,11 +227,17 @@ for n in $smps; do
 		why="Linux did not check the PIT's IRQ 0 on I/O APIC pin 2"
 	elif grep -a -qE "IO-APIC \+ timer doesn't work|8254 timer not connected" "$log"; then
 		why="Linux found the PIT's IRQ 0 broken"
+	# KVM_FEATURE_PV_EOI is offered (ipivirt's default): Linux's EOIs
+	# must mostly be stores (ipivirt --stats: "K EOIs done without an exit").
+	elif [[ " ${IPIVIRT_EXTRA:-} " != *" --pv-eoi off "* ]] &&
+		! grep -a -qE 'pv-eoi: .* [1-9][0-9]* EOIs done without an exit' "$log"; then
+		why="Linux did not use PV EOI"
 	fi
+	pveoi=$(grep -a -m1 -oE 'pv-eoi: .*' "$log")
 	[ -n "$line" ] && echo "$line" >"$res"
 	timing="boot: init at ${t_init:-?}s, result at ${t_res:-?}s, end at ${total:-?}s"
 	lg_report "linux-ipivirt ($KVER, --cpus $n, clock $c)" "$why" "$line" \
-		"; $timing; ${tsc:-no TSC rate} (${how:-CPUID leaf}), clocksource ${cs:-?} (host load $load)" "$log" || status=1
+		"; $timing; ${tsc:-no TSC rate} (${how:-CPUID leaf}), clocksource ${cs:-?}; ${pveoi:-no pv-eoi line} (host load $load)" "$log" || status=1
 done
 done
 if [ $status = 0 ]; then
