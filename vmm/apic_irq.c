@@ -361,8 +361,13 @@ struct apic_events apic_take_events(struct apic *apic)
 						APIC_PEND_LINT_EDGES,
 					memory_order_acq_rel);
 
-	if (old & APIC_EVENT_INIT)
+	if (old & APIC_EVENT_INIT) {
 		apic_reset_regs(apic);
+		/* As KVM's INIT: the guest registers its PV EOI byte anew
+		 * (apic_reset_regs() also serves mode changes, which keep it). */
+		apic->pv_eoi_msr = 0;
+		apic->pv_eoi_armed = false;
+	}
 	if (old & APIC_EVENT_TIMER) {
 		apic->timer.armed_ns = 0; /* the host timer has fired */
 		apic_timer_service(apic, apic->ops.now_ns(apic->ops.opaque));

@@ -346,13 +346,13 @@ int cli__parse(int argc, char **argv, enum cli_action *action,
 	while ((opt = getopt_long(argc, argv, ":", run_options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_CPUS:
-			/* Any count here: how many run is this host's KVM's
-			 * word too, so kvm_vm__open() says which limit a
-			 * larger one hits. */
-			if (!parse_uint(optarg, 1, UINT_MAX, &n))
+			/* ipivirt's own bound here; a host whose KVM runs
+			 * fewer is refused by kvm_vm__open(), naming it. */
+			if (!parse_uint(optarg, 1, IPIVIRT_MAX_CPUS, &n))
 				return fail(err, errlen,
-					    "--cpus: '%s' is not a number of "
-					    "vCPUs (1 or more)", optarg);
+					    "--cpus: '%s' is not a number from "
+					    "1 to %u", optarg,
+					    IPIVIRT_MAX_CPUS);
 			cfg->nr_cpus = (unsigned)n;
 			break;
 		case OPT_MEM:

@@ -53,6 +53,7 @@ static bool host_has_hw_virt(void)
 
 void kvm_compat__resolve(struct vm *vm)
 {
+	vm->compat_sample_rip = getenv("IPIVIRT_SAMPLE_RIP") != NULL;
 	switch (vm->cfg.compat) {
 	case VM_COMPAT_EMULATED_KVM:
 		vm->compat_emulated = true;
@@ -247,22 +248,15 @@ bool kvm_compat__repair_emulation(struct vcpu *v)
 
 void kvm_compat__sample_rip(struct vcpu *v)
 {
-	static _Atomic int enabled = -1; /* every vCPU thread reads it */
-	static _Thread_local uint64_t last_ns;
 	struct kvm_regs regs;
 	uint64_t now;
-	int on = atomic_load_explicit(&enabled, memory_order_relaxed);
 
-	if (on < 0) {
-		on = getenv("IPIVIRT_SAMPLE_RIP") != NULL;
-		atomic_store_explicit(&enabled, on, memory_order_relaxed);
-	}
-	if (!on)
+	if (!v->vm->compat_sample_rip)
 		return;
 	now = vm_now_ns();
-	if (now - last_ns < 1000000000ull)
+	if (now - v->rip_sampled_ns < 1000000000ull)
 		return;
-	last_ns = now;
+	v->rip_sampled_ns = now;
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
 		fprintf(stderr, "ipivirt: sample %.3f s vCPU %u RIP 0x%llx\n",
 			(double)(now - v->vm->start_ns) / 1e9, v->id,

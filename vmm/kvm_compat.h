@@ -62,8 +62,9 @@ bool kvm_compat__repair_emulation(struct vcpu *v);
 
 /*
  * kvm_compat__sample_rip() - debugging aid for slow guests: with
- * IPIVIRT_SAMPLE_RIP set in the environment, print @v's RIP at most once a
- * second (called after each exit, on @v's thread).
+ * IPIVIRT_SAMPLE_RIP set in the environment when the VM was created
+ * (kvm_compat__resolve() reads it into the VM), print @v's RIP at most
+ * once a second (called after each exit, on @v's thread).
  */
 void kvm_compat__sample_rip(struct vcpu *v);
 

@@ -244,8 +244,8 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 	}
 	/* An injection costs a vCPU ioctl (a vcpu_load/put: ~10 us on a
 	 * software KVM) unless KVM_RUN can carry it in kvm_run. */
-	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
-	    KVM_SYNC_X86_EVENTS) {
+	ret = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	if (ret > 0 && (ret & KVM_SYNC_X86_EVENTS)) {
 		v->sync_events = true;
 		v->run->kvm_valid_regs = KVM_SYNC_X86_EVENTS;
 	}
@@ -326,6 +326,20 @@ static void handle_mmio(struct vcpu *v)
 		    run->mmio.is_write);
 }
 
+/*
+ * The interrupt-window fields of kvm_run describe the guest at its last
+ * exit; after INIT or SIPI replaced its registers they are stale (IF may
+ * read 1 for a CPU now in real mode with IF 0), and after an MSR access we
+ * answer with #GP the exception comes first on the next entry. Forget
+ * them: the next injection then waits for a window KVM reports afresh.
+ */
+static void forget_interrupt_window(struct kvm_run *run)
+{
+	run->ready_for_interrupt_injection = 0;
+	run->if_flag = 0;
+	run->request_interrupt_window = 0;
+}
+
 static void handle_msr(struct vcpu *v, bool write)
 {
 	struct kvm_run *run = v->run;
@@ -347,23 +361,15 @@ static void handle_msr(struct vcpu *v, bool write)
 	}
 	/* Not an APIC MSR (-ENOENT) is what KVM would have said too: #GP. */
 	run->msr.error = err ? 1 : 0; /* KVM injects #GP */
+	/* The #GP is raised on the next entry, after anything queued now:
+	 * KVM would drop a queued interrupt for it. Wait for a window. */
+	if (err)
+		forget_interrupt_window(run);
 }
 
 /* ---- events, injection, halt --------------------------------------------- */
 
 /* Apply NMI / INIT / SIPI (and expire the timer). Owner thread. */
-/*
- * The interrupt-window fields of kvm_run describe the guest at its last
- * exit; after INIT or SIPI replaced its registers they are stale (IF may
- * read 1 for a CPU now in real mode with IF 0). Forget them: the next
- * injection then waits for a window KVM reports afresh.
- */
-static void forget_interrupt_window(struct kvm_run *run)
-{
-	run->ready_for_interrupt_injection = 0;
-	run->if_flag = 0;
-	run->request_interrupt_window = 0;
-}
 
 /* Return: true when INIT or SIPI replaced the vCPU's registers. */
 static bool service_events(struct vcpu *v)
@@ -422,6 +428,7 @@ static int queue_interrupt(struct vcpu *v, uint8_t vector)
 		run->s.regs.events.interrupt.soft = 0;
 		run->kvm_dirty_regs |= KVM_SYNC_X86_EVENTS;
 		v->events_fresh = false;
+		v->queued_vector = vector; /* KVM rewrites the copy at exit */
 		return 0;
 	}
 	return ioctl(v->fd, KVM_INTERRUPT, &irq) < 0 ? -errno : 0;
@@ -468,7 +475,14 @@ static void inject(struct vcpu *v)
 					v->stats.pv_eoi_armed++;
 			}
 		}
-		run->request_interrupt_window = 0;
+		/*
+		 * An ExtINT or XIVE line still up after an APIC vector went in
+		 * needs the next window: no EOI exit may come to look again
+		 * (PV EOI), and neither source kicks while it stays up.
+		 */
+		run->request_interrupt_window =
+			from_apic && (apic_extint_pending(v->apic) ||
+				      xive_vector(v) >= 0);
 	} else {
 		/* Come back as soon as the guest can take it. */
 		run->request_interrupt_window = 1;
@@ -695,7 +709,7 @@ static void *vcpu_thread(void *arg)
 					  KVM_SYNC_X86_EVENTS)) {
 			/* This KVM refused the events it gave us: back to
 			 * KVM_INTERRUPT for good. */
-			uint8_t nr = v->run->s.regs.events.interrupt.nr;
+			uint8_t nr = v->queued_vector;
 			v->run->kvm_dirty_regs &= ~KVM_SYNC_X86_EVENTS;
 			v->run->kvm_valid_regs &= ~KVM_SYNC_X86_EVENTS;
 			v->sync_events = false;

@@ -44,6 +44,8 @@ struct vcpu {
 	 * the stored copy is still the vCPU's state (no ioctl changed it). */
 	bool sync_events;
 	bool events_fresh;
+	uint8_t queued_vector;        /* owner only: what queue_interrupt() wrote */
+	uint64_t rip_sampled_ns;      /* owner only: kvm_compat__sample_rip() */
 	struct vcpu_stats stats;
 };
 

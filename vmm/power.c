@@ -30,9 +30,6 @@ static void debug_exit_access(void *opaque, unsigned cpu, uint64_t addr,
  * our S5 type (0, the _S5 value QEMU's DSDT gives) powers off. The PM timer
  * that follows them at ACPI_PM_TMR is its own device (pm_timer.c).
  */
-/* PM1a_EN reads back what was written (ACPI checks, e.g. GBL_EN). */
-static _Atomic uint16_t pm1_enable;
-
 static void acpi_pm_access(void *opaque, unsigned cpu, uint64_t addr,
 			   void *data, unsigned len, bool is_write)
 {
@@ -43,7 +40,9 @@ static void acpi_pm_access(void *opaque, unsigned cpu, uint64_t addr,
 	if (!is_write) {
 		memset(data, 0, len);
 		if (addr == 2) {
-			v = atomic_load(&pm1_enable);
+			/* PM1a_EN reads back what was written (ACPI
+			 * checks, e.g. GBL_EN). */
+			v = atomic_load(&vm->acpi_pm1_enable);
 		} else if (addr == 4) {
 			v = 1; /* SCI_EN */
 		}
@@ -52,7 +51,7 @@ static void acpi_pm_access(void *opaque, unsigned cpu, uint64_t addr,
 	}
 	memcpy(&v, data, len < 4 ? len : 4);
 	if (addr == 2)
-		atomic_store(&pm1_enable, (uint16_t)v);
+		atomic_store(&vm->acpi_pm1_enable, (uint16_t)v);
 	if (addr == 4 && (v & PM1_SLP_EN) && PM1_SLP_TYP(v) == 0)
 		vm_request_exit(vm, VM_EXIT_POWEROFF, 0);
 }

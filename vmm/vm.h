@@ -143,6 +143,8 @@ struct vm {
 	bool entry_linux;        /* 64-bit Linux boot protocol: RSI = zero page */
 	bool compat_emulated;    /* kvm_compat.c work-arounds are on */
 	_Atomic bool compat_int3_logged, compat_fwait_logged, compat_intn_logged;
+	bool compat_sample_rip;  /* IPIVIRT_SAMPLE_RIP was set at creation */
+	_Atomic uint16_t acpi_pm1_enable; /* PM1a_EN as the guest wrote it */
 	uint64_t boot_info_gpa;
 
 	struct event_loop *loop;

@@ -10,6 +10,7 @@
 
 #include "apic_mock.h"
 #include "apic_regs.h"
+#include "check_main.h"
 
 static struct mock M;
 static struct apic *A;
@@ -1608,13 +1609,4 @@ static Suite *apic_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(apic_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(apic_suite)

@@ -13,6 +13,7 @@
 
 #include "apic_mock.h"
 #include "apic_regs.h"
+#include "check_main.h"
 
 #define N 8
 
@@ -685,13 +686,4 @@ static Suite *bus_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(bus_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(bus_suite)

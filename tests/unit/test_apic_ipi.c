@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "apic_ipi.h"
+#include "check_main.h"
 
 #define NR_CPUS 8
 
@@ -286,12 +287,10 @@ START_TEST(test_route_rejects_smi)
 }
 END_TEST
 
-int main(void)
+static Suite *apic_ipi_suite(void)
 {
 	Suite *s = suite_create("apic_ipi");
 	TCase *tc = tcase_create("routing");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_physical_fixed_ipi);
 	tcase_add_test(tc, test_shorthands);
@@ -302,9 +301,7 @@ int main(void)
 	tcase_add_test(tc, test_host_ipi_through_domain);
 	tcase_add_test(tc, test_route_rejects_smi);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(apic_ipi_suite)

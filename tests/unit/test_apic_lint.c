@@ -14,6 +14,7 @@
 
 #include "apic_mock.h"
 #include "apic_regs.h"
+#include "check_main.h"
 
 #define LVT0 APIC_REG_LVT_LINT0
 #define LVT1 APIC_REG_LVT_LINT1
@@ -312,13 +313,4 @@ static Suite *lint_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(lint_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(lint_suite)

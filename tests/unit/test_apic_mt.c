@@ -11,6 +11,7 @@
 
 #include "apic_mock.h"
 #include "apic_regs.h"
+#include "check_main.h"
 
 #define SENDERS 4
 #define ROUNDS 300
@@ -374,13 +375,4 @@ static Suite *mt_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(mt_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(mt_suite)

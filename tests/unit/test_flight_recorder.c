@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "flight_recorder.h"
+#include "check_main.h"
 
 /* ---- A strict JSON parser (RFC 8259), into a small tree ---------------- */
 
@@ -832,13 +833,4 @@ static Suite *flight_recorder_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(flight_recorder_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(flight_recorder_suite)

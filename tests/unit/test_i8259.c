@@ -24,6 +24,7 @@
 #include "bus.h"
 #include "i8259.h"
 #include "test_rand.h"
+#include "check_main.h"
 
 #define PM 0x20	 /* master command (ICW1, OCW2, OCW3; IRR/ISR/poll) */
 #define PMD 0x21 /* master data (ICW2-4, OCW1 = IMR) */
@@ -1506,13 +1507,4 @@ static Suite *i8259_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(i8259_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(i8259_suite)

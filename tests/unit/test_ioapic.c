@@ -19,6 +19,7 @@
 #include "bus.h"
 #include "ioapic.h"
 #include "test_rand.h"
+#include "check_main.h"
 
 #define LOG_MAX 256
 
@@ -923,13 +924,4 @@ static Suite *ioapic_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(ioapic_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(ioapic_suite)

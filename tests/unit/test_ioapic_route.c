@@ -15,6 +15,7 @@
 #include "apic_mock.h"
 #include "ioapic.h"
 #include "ioapic_route.h"
+#include "check_main.h"
 
 #define NCPUS 4
 
@@ -285,13 +286,4 @@ static Suite *ioapic_route_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(ioapic_route_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(ioapic_route_suite)

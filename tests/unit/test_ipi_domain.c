@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "ipi_domain.h"
+#include "check_main.h"
 
 #define NR_CPUS 8
 #define MAX_SENDS 4096
@@ -477,13 +478,4 @@ static Suite *ipi_domain_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(ipi_domain_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(ipi_domain_suite)

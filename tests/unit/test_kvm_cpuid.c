@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kvm_cpuid.h"
+#include "check_main.h"
 
 #define MAX_ENTRIES 64
 #define TSC_KHZ 2445434u
@@ -366,12 +367,10 @@ START_TEST(full_table_is_an_error)
 }
 END_TEST
 
-int main(void)
+static Suite *kvm_cpuid_suite(void)
 {
 	Suite *s = suite_create("kvm_cpuid");
 	TCase *tc = tcase_create("shape");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, vendor_is_read_from_leaf_0);
 	tcase_add_test(tc, tsc_leaves_on_intel_only);
@@ -386,9 +385,7 @@ int main(void)
 	tcase_add_test(tc, topology_leaf_0xb_always_complete);
 	tcase_add_test(tc, full_table_is_an_error);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(kvm_cpuid_suite)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ipivirt.h"
+#include "check_main.h"
 
 #define NR_CPUS 4
 #define HOST_SENDERS 3
@@ -633,13 +634,4 @@ static Suite *lib_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(lib_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(lib_suite)

@@ -19,6 +19,7 @@
 #include "bus.h"
 #include "pit.h"
 #include "test_rand.h"
+#include "check_main.h"
 
 #define BASE_NS 1000000000000ull /* any epoch: the model counts from create */
 #define CMD 0x43
@@ -1035,13 +1036,4 @@ static Suite *pit_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(pit_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(pit_suite)

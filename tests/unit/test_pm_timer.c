@@ -11,6 +11,7 @@
 
 #include "bus.h"
 #include "pm_timer.h"
+#include "check_main.h"
 
 #define BASE_NS 777000000000ull
 #define NS_PER_SEC 1000000000ull
@@ -179,13 +180,4 @@ static Suite *pm_timer_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(pm_timer_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(pm_timer_suite)

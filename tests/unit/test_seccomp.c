@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "seccomp_filter.h"
+#include "check_main.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1 /* the filter allows the runtime's file reads there */
@@ -315,13 +316,4 @@ static Suite *seccomp_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(seccomp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(seccomp_suite)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "test_xive_fake.h"
+#include "check_main.h"
 
 #define QPAGE(n) (FAKE_RAM_BASE + 0x10000ull * (n)) /* 64K-aligned slots */
 
@@ -1086,13 +1087,4 @@ static Suite *xive_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(xive_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
-}
+CHECK_MAIN(xive_suite)

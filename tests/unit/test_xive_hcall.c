@@ -11,6 +11,7 @@
 #include <check.h>
 
 #include "test_xive_fake.h"
+#include "check_main.h"
 
 #define NCPUS 4
 #define NIRQS 32
@@ -394,13 +395,4 @@ static Suite *hcall_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(hcall_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
-}
+CHECK_MAIN(hcall_suite)

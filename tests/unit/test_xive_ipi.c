@@ -10,6 +10,7 @@
 
 #include "test_xive_fake.h"
 #include "xive_ipi.h"
+#include "check_main.h"
 
 #define NR_CPUS 4
 #define PRIO 6
@@ -134,21 +135,17 @@ START_TEST(test_guest_routing_wins)
 }
 END_TEST
 
-int main(void)
+static Suite *xive_ipi_suite(void)
 {
 	Suite *s = suite_create("xive_ipi");
 	TCase *tc = tcase_create("domain");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_per_cpu_hwirqs_are_ipi_sources);
 	tcase_add_test(tc, test_host_send_reaches_target_queue);
 	tcase_add_test(tc, test_guest_trigger_goes_through_domain);
 	tcase_add_test(tc, test_guest_routing_wins);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(xive_ipi_suite)
