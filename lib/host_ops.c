@@ -7,16 +7,15 @@
 #include <time.h>
 
 #include "internal.h"
+#include "mono_clock.h"
 
 static uint64_t now_ns(void *opaque)
 {
 	struct ipivirt_vm *vm = opaque;
-	struct timespec ts;
 
 	if (vm->ops.now_ns)
 		return vm->ops.now_ns(vm->ops.opaque);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return mono_clock_ns();
 }
 
 static uint64_t guest_tsc(void *opaque, unsigned cpu)

@@ -7,10 +7,10 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errmsg.h"
 #include "cli.h"
 #include "flight_recorder.h"
 
@@ -113,15 +113,8 @@ void cli__usage(FILE *out)
 		FAULT_INJECT_DROP_RECOVER_MS);
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+/* Every command-line error is -EINVAL. */
+#define fail(err, errlen, ...) errmsg_fail(err, errlen, -EINVAL, __VA_ARGS__)
 
 /* An on|off option's value into @on. */
 static int parse_on_off(const char *opt, const char *arg, bool *on, char *err,

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "flight_recorder.h"
+#include "mono_clock.h"
 
 #define FR_DEFAULT_ENTRIES (1u << 18) /* 6 MiB of address space per vCPU */
 #define FR_MAX_CPUS 1024
@@ -72,20 +73,12 @@ struct flight_recorder {
 /* The ring of the vCPU this thread runs (its own VM's), or NULL. */
 static _Thread_local struct fr_ring *my_ring;
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static inline uint64_t now_tsc(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
 	return __builtin_ia32_rdtsc();
 #else
-	return mono_ns();
+	return mono_clock_ns();
 #endif
 }
 
@@ -137,7 +130,7 @@ struct flight_recorder *fr_create(const char *path, size_t ring_entries,
 		fr->rings[i].mask = n - 1;
 		fr->rings[i].cpu = i;
 	}
-	fr->start_ns = mono_ns();
+	fr->start_ns = mono_clock_ns();
 	fr->start_tsc = now_tsc();
 	return fr;
 fail:
@@ -737,7 +730,7 @@ int fr_finish(struct flight_recorder *fr, const void *ram, size_t ram_size)
 
 	if (!fr)
 		return 0;
-	o.end_ns = mono_ns();
+	o.end_ns = mono_clock_ns();
 	o.tsc_per_ns = o.end_ns > fr->start_ns
 			       ? (double)(now_tsc() - fr->start_tsc) /
 					 (double)(o.end_ns - fr->start_ns)

@@ -28,6 +28,7 @@
 #include "kvm_ppc.h"
 #include "xive_ipi.h"
 #include "xive_virt.h"
+#include "mono_clock.h"
 
 #define PPC_SIG_KICK SIGUSR1
 #define H_FUNCTION (-2)
@@ -105,11 +106,8 @@ static void ops_kick(void *opaque, unsigned cpu)
 
 static uint64_t ops_now_ns(void *opaque)
 {
-	struct timespec ts;
-
 	(void)opaque;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return mono_clock_ns();
 }
 
 /* ---- exits -------------------------------------------------------------- */

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +14,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "apic_virt.h"
 #include "kvm_vm.h"
 
 #define TSS_GPA 0xfffbd000ull
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	int saved = errno;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return saved ? -saved : -EINVAL;
-}
+/* A failed KVM call: the message, and its errno (-EINVAL when none). */
+#define fail(err, errlen, ...) \
+	errmsg_fail(err, errlen, errno ? -errno : -EINVAL, __VA_ARGS__)
 
 static int need_cap(struct vm *vm, int cap, const char *name, char *err,
 		    size_t errlen)

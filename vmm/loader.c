@@ -10,13 +10,13 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "layout.h"
 #include "loader.h"
 
@@ -31,15 +31,6 @@ struct multiboot_header {
 	uint32_t entry_addr;
 };
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 /* The first valid multiboot header in the first 8 KiB, or NULL. */
 static const struct multiboot_header *find_multiboot(const uint8_t *image,
@@ -67,17 +58,17 @@ static int load_segment(const uint8_t *image, size_t size, uint8_t *ram,
 			char *err, size_t errlen)
 {
 	if (filesz > memsz)
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "segment file size exceeds its memory size");
 	if (offset > size || filesz > size - offset)
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "segment extends past the end of the file");
 	if (paddr < KERNEL_MIN_GPA)
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "segment at 0x%llx is below 1 MiB",
 			    (unsigned long long)paddr);
 	if (paddr > ram_size || memsz > ram_size - paddr)
-		return fail(err, errlen, -E2BIG,
+		return errmsg_fail(err, errlen, -E2BIG,
 			    "segment 0x%llx+0x%llx does not fit in %llu MiB "
 			    "of guest memory", (unsigned long long)paddr,
 			    (unsigned long long)memsz,
@@ -126,7 +117,7 @@ static int load_elf(const uint8_t *image, size_t size, uint8_t *ram,
 	int ret;
 
 	if (size < ehsize)
-		return fail(err, errlen, -ENOEXEC, "truncated %s header", cls);
+		return errmsg_fail(err, errlen, -ENOEXEC, "truncated %s header", cls);
 	if (is64) {
 		Elf64_Ehdr eh;
 		memcpy(&eh, image, sizeof(eh));
@@ -142,15 +133,15 @@ static int load_elf(const uint8_t *image, size_t size, uint8_t *ram,
 	}
 	/* ELF64 must be x86-64; ELF32 multiboot images may be either. */
 	if (machine != EM_X86_64 && (is64 || machine != EM_386))
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "%s image is not for %s (machine %u)", cls,
 			    is64 ? "x86-64" : "x86", machine);
 	if (type != ET_EXEC)
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "%s image is not an executable", cls);
 	if (phentsize != phsize || phnum == 0 || phoff > size ||
 	    (uint64_t)phnum * phsize > size - phoff)
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "bad %s program header table", cls);
 
 	out->end = 0;
@@ -167,7 +158,7 @@ static int load_elf(const uint8_t *image, size_t size, uint8_t *ram,
 		loaded++;
 	}
 	if (!loaded)
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "%s image has no loadable segment", cls);
 	out->mode = is64 ? LOADER_ENTRY_64BIT : LOADER_ENTRY_MULTIBOOT;
 	out->entry = entry;
@@ -183,18 +174,18 @@ static int load_aout_kludge(const uint8_t *image, size_t size, uint8_t *ram,
 	uint64_t file_off, load_end, bss_end, filesz, memsz;
 
 	if (mb_off + sizeof(*mb) > size)
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "truncated multiboot header");
 	if (mb->header_addr < mb->load_addr ||
 	    mb->header_addr - mb->load_addr > mb_off)
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "multiboot header_addr/load_addr inconsistent");
 	file_off = mb_off - (mb->header_addr - mb->load_addr);
 	load_end = mb->load_end_addr ? mb->load_end_addr
 				     : mb->load_addr + (size - file_off);
 	bss_end = mb->bss_end_addr ? mb->bss_end_addr : load_end;
 	if (load_end < mb->load_addr || bss_end < load_end)
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "multiboot load/bss end addresses out of order");
 	filesz = load_end - mb->load_addr;
 	memsz = bss_end - mb->load_addr;
@@ -214,7 +205,7 @@ int loader__load_image(const uint8_t *image, size_t size, uint8_t *ram,
 	int ret;
 
 	if (size < 4)
-		return fail(err, errlen, -ENOEXEC, "image is too small");
+		return errmsg_fail(err, errlen, -ENOEXEC, "image is too small");
 	/* Linux images are recognised explicitly (loader_bzimage.c). */
 	ret = loader__load_linux(image, size, ram, ram_size, out, err, errlen);
 	if (ret != -ENOENT)
@@ -223,7 +214,7 @@ int loader__load_image(const uint8_t *image, size_t size, uint8_t *ram,
 
 	if (memcmp(image, ELFMAG, SELFMAG) == 0 && size > EI_DATA) {
 		if (image[EI_DATA] != ELFDATA2LSB)
-			return fail(err, errlen, -ENOEXEC,
+			return errmsg_fail(err, errlen, -ENOEXEC,
 				    "ELF image is not little-endian");
 		if (image[EI_CLASS] == ELFCLASS64)
 			ret = load_elf(image, size, ram, ram_size, true, out,
@@ -232,16 +223,16 @@ int loader__load_image(const uint8_t *image, size_t size, uint8_t *ram,
 			ret = load_elf(image, size, ram, ram_size, false, out,
 				       err, errlen);
 		else if (image[EI_CLASS] == ELFCLASS32)
-			return fail(err, errlen, -ENOEXEC,
+			return errmsg_fail(err, errlen, -ENOEXEC,
 				    "ELF32 image without a multiboot header");
 		else
-			return fail(err, errlen, -ENOEXEC,
+			return errmsg_fail(err, errlen, -ENOEXEC,
 				    "unknown ELF class %u", image[EI_CLASS]);
 	} else if (mb && (mb->flags & MULTIBOOT_AOUT_KLUDGE)) {
 		ret = load_aout_kludge(image, size, ram, ram_size, mb, mb_off,
 				       out, err, errlen);
 	} else {
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "not an ELF or multiboot kernel image");
 	}
 	if (ret)
@@ -249,7 +240,7 @@ int loader__load_image(const uint8_t *image, size_t size, uint8_t *ram,
 	if (out->entry < KERNEL_MIN_GPA || out->entry >= out->end) {
 		/* ELF64 kernels may be linked high and entered through paddr;
 		 * we only support identity-linked entries. */
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "entry point 0x%llx is outside the loaded image",
 			    (unsigned long long)out->entry);
 	}
@@ -272,31 +263,31 @@ uint8_t *loader__read_file(const char *path, size_t *size, size_t max_size,
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
-		fail(err, errlen, 0, "cannot open %s: %s", path,
+		errmsg_fail(err, errlen, 0, "cannot open %s: %s", path,
 		     strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		fail(err, errlen, 0, "%s is not a regular file", path);
+		errmsg_fail(err, errlen, 0, "%s is not a regular file", path);
 		close(fd);
 		return NULL;
 	}
 	if ((uint64_t)st.st_size > max_size) {
-		fail(err, errlen, 0, "%s is too large (%lld bytes)", path,
+		errmsg_fail(err, errlen, 0, "%s is too large (%lld bytes)", path,
 		     (long long)st.st_size);
 		close(fd);
 		return NULL;
 	}
 	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
 	if (!buf) {
-		fail(err, errlen, 0, "out of memory reading %s", path);
+		errmsg_fail(err, errlen, 0, "out of memory reading %s", path);
 		close(fd);
 		return NULL;
 	}
 	while (done < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
 		if (n <= 0) {
-			fail(err, errlen, 0, "cannot read %s", path);
+			errmsg_fail(err, errlen, 0, "cannot read %s", path);
 			free(buf);
 			close(fd);
 			return NULL;

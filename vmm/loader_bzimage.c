@@ -18,13 +18,13 @@
 #include <elf.h>
 #include <errno.h>
 #include <lzma.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include "errmsg.h"
 #include "layout.h"
 #include "loader.h"
 
@@ -41,15 +41,6 @@
 #define LOADED_HIGH (1u << 0)
 #define MAX_VMLINUX_SIZE (1ull << 30)
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -190,7 +181,7 @@ static uint8_t *decompress_payload(const uint8_t *p, size_t len,
 	size_t want, done = 0;
 
 	if (len < 8) {
-		fail(err, errlen, 0, "bzImage payload is only %zu bytes", len);
+		errmsg_fail(err, errlen, 0, "bzImage payload is only %zu bytes", len);
 		return NULL;
 	}
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
@@ -198,19 +189,19 @@ static uint8_t *decompress_payload(const uint8_t *p, size_t len,
 			continue;
 		want = get32(p + len - 4);
 		if (want < sizeof(Elf64_Ehdr) || want > MAX_VMLINUX_SIZE) {
-			fail(err, errlen, 0, "bzImage %s payload announces a "
+			errmsg_fail(err, errlen, 0, "bzImage %s payload announces a "
 			     "bad decompressed size (%zu bytes)",
 			     formats[i].name, want);
 			return NULL;
 		}
 		out = malloc(want);
 		if (!out) {
-			fail(err, errlen, 0, "out of memory decompressing the "
+			errmsg_fail(err, errlen, 0, "out of memory decompressing the "
 			     "bzImage payload (%zu bytes)", want);
 			return NULL;
 		}
 		if (formats[i].fn(p, len - 4, out, want, &done) || done != want) {
-			fail(err, errlen, 0, "bzImage %s payload is corrupt "
+			errmsg_fail(err, errlen, 0, "bzImage %s payload is corrupt "
 			     "(decompressed %zu of %zu bytes)", formats[i].name,
 			     done, want);
 			free(out);
@@ -219,7 +210,7 @@ static uint8_t *decompress_payload(const uint8_t *p, size_t len,
 		*out_size = want;
 		return out;
 	}
-	fail(err, errlen, 0, "bzImage payload compression is not supported "
+	errmsg_fail(err, errlen, 0, "bzImage payload compression is not supported "
 	     "(magic %02x %02x %02x %02x; ipivirt reads xz, gzip and zstd)",
 	     p[0], p[1], p[2], p[3]);
 	return NULL;
@@ -235,14 +226,14 @@ static int load_vmlinux(const uint8_t *elf, size_t size, uint8_t *ram,
 
 	if (size < SELFMAG || memcmp(elf, ELFMAG, SELFMAG) ||
 	    size <= EI_CLASS || elf[EI_CLASS] != ELFCLASS64)
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "%s does not hold an ELF64 vmlinux", what);
 	ret = loader__load_elf(elf, size, ram, ram_size, true, out, why,
 			       sizeof(why));
 	if (ret)
-		return fail(err, errlen, ret, "%s: %s", what, why);
+		return errmsg_fail(err, errlen, ret, "%s: %s", what, why);
 	if (out->entry < KERNEL_MIN_GPA || out->entry >= out->end)
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "%s: entry point 0x%llx is outside the loaded "
 			    "image", what, (unsigned long long)out->entry);
 	out->mode = LOADER_ENTRY_LINUX64;
@@ -258,19 +249,19 @@ static int unpack_bzimage(const uint8_t *image, size_t size,
 	uint64_t setup_sects, pm_off, poff, plen, hdr_end;
 
 	if (size < HDR_MIN_SIZE)
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "truncated bzImage setup header");
 	version = get16(image + HDR_VERSION);
 	if (version < 0x208)
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "bzImage boot protocol %u.%02u is too old (2.08+ "
 			    "has the payload fields ipivirt needs)",
 			    version >> 8, version & 0xff);
 	if (!(image[HDR_LOADFLAGS] & LOADED_HIGH))
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "not a bzImage (zImage loaded low)");
 	if (!(get16(image + HDR_XLOADFLAGS) & XLF_KERNEL_64))
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "bzImage has no 64-bit entry (a 32-bit kernel?)");
 	setup_sects = image[LINUX_SETUP_HDR_OFFSET] ? image[LINUX_SETUP_HDR_OFFSET]
 						    : 4;
@@ -279,7 +270,7 @@ static int unpack_bzimage(const uint8_t *image, size_t size,
 	plen = get32(image + HDR_PAYLOAD_LENGTH);
 	if (pm_off > size || poff > size - pm_off || plen == 0 ||
 	    plen > size - pm_off - poff)
-		return fail(err, errlen, -ENOEXEC,
+		return errmsg_fail(err, errlen, -ENOEXEC,
 			    "bzImage payload (offset 0x%llx, length %llu) lies "
 			    "outside the %zu-byte file",
 			    (unsigned long long)(pm_off + poff),

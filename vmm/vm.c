@@ -35,15 +35,13 @@
 #include "power.h"
 #include "uart.h"
 #include "x86_xive.h"
+#include "mono_clock.h"
 
 #define MAX_IMAGE_SIZE (1ull << 30)
 
 uint64_t vm_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return mono_clock_ns();
 }
 
 uint64_t vm_clock_ns(void *opaque)
