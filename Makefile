@@ -73,6 +73,11 @@ $(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_seccomp: $(BUILD)/$(v)/vmm/seccomp_filter.o))
 # test_kvm_cpuid shapes made-up host CPUID tables.
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_kvm_cpuid: $(BUILD)/$(v)/vmm/kvm_cpuid.o))
+# test_guest_load drives ipivirt_guest_load() over the one boot path.
+GUEST_LOAD_SRCS := lib/guest.c vmm/guest_boot.c vmm/loader.c \
+	vmm/loader_bzimage.c vmm/boot_info.c vmm/linux_boot.c vmm/firmware_tables.c
+$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_guest_load: $(call objs,$(v),$(GUEST_LOAD_SRCS))))
+$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_guest_load: CHECK_LIBS += -llzma -lz -lzstd))
 # test_flight_recorder fills the recorder's rings and reads its files back.
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_flight_recorder: $(BUILD)/$(v)/vmm/flight_recorder.o))
 

@@ -100,7 +100,8 @@ int mini_cpu_enter(int fd, const struct ipivirt_guest_entry *e)
 {
 	struct kvm_sregs s;
 	struct kvm_regs r = { .rip = e->rip, .rsp = e->rsp, .rflags = 2,
-			      .rax = 0x2badb002, .rbx = e->boot_info };
+			      .rax = 0x2badb002, .rbx = e->boot_info,
+			      .rsi = e->boot_info };
 
 	if (ioctl(fd, KVM_GET_SREGS, &s) < 0)
 		return -errno;

@@ -418,7 +418,8 @@ IPIVIRT_API int ipivirt_ipi_send_mask(struct ipivirt_vm *vm, unsigned virq,
 /**
  * struct ipivirt_guest_config - what ipivirt_guest_load() loads.
  * @size:        sizeof(struct ipivirt_guest_config).
- * @kernel_path: ELF64 (64-bit entry) or multiboot v1 image.
+ * @kernel_path: ELF64 (64-bit entry), multiboot v1, or Linux (bzImage or
+ *               vmlinux: the 64-bit boot protocol), as `ipivirt run`.
  * @initrd_path: optional, becomes multiboot module 0.
  * @append:      optional, appended to the command line (after the path).
  * @nr_cpus:     CPUs announced in the MP and ACPI tables.
@@ -433,9 +434,12 @@ struct ipivirt_guest_config {
 
 /**
  * struct ipivirt_guest_entry - the BSP's entry state (docs/boot-protocol.md).
- * @long_mode: enter in 64-bit mode (ELF64), else 32-bit protected mode.
- * @rip, @rsp: entry point and stack; RAX = 0x2badb002, RBX = @boot_info.
- * @boot_info: the multiboot information.
+ * @long_mode: enter in 64-bit mode (ELF64, Linux), else 32-bit protected
+ *             mode.
+ * @rip, @rsp: entry point and stack; RAX = 0x2badb002, RBX = RSI =
+ *             @boot_info (RSI is what a Linux kernel reads).
+ * @boot_info: the multiboot information, or for Linux the zero page
+ *             (struct boot_params).
  * @gdt_base, @gdt_limit: the boot GDT; @cs, @ds: its selectors.
  * @cr3: the identity page tables (long mode).
  */

@@ -5,46 +5,21 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "boot_info.h"
+#include "guest_boot.h"
 #include "internal.h"
 #include "layout.h"
-#include "loader.h"
 
-#define MAX_IMAGE_SIZE (1ull << 30)
-
-static int load_initrd(uint8_t *ram, uint64_t ram_size, const char *path,
-		       uint64_t at, struct boot_module *mod, char *err,
-		       size_t errlen)
-{
-	size_t size;
-	uint8_t *image = loader__read_file(path, &size, MAX_IMAGE_SIZE, err,
-					   errlen);
-
-	if (!image)
-		return -ENOENT;
-	if (size > ram_size || at > ram_size - size) {
-		snprintf(err, errlen, "initrd %s (%zu bytes) does not fit in "
-			 "guest memory after the kernel", path, size);
-		free(image);
-		return -E2BIG;
-	}
-	memcpy(ram + at, image, size);
-	free(image);
-	*mod = (struct boot_module){ at, at + size };
-	return 0;
-}
-
+/* The entry state the boot path's answer stands for (docs/boot-protocol.md). */
 static void fill_entry(struct ipivirt_guest_entry *e,
-		       const struct loaded_kernel *k, uint64_t boot_info)
+		       const struct guest_boot_entry *g)
 {
 	memset(e, 0, sizeof(*e));
-	e->long_mode = k->mode == LOADER_ENTRY_64BIT;
-	e->rip = k->entry;
+	e->long_mode = g->long_mode;
+	e->rip = g->rip;
 	e->rsp = e->long_mode ? BOOT_STACK_TOP : 0;
-	e->boot_info = boot_info;
+	e->boot_info = g->boot_info;
 	e->gdt_base = BOOT_GDT_GPA;
 	e->gdt_limit = 4 * 8 - 1;
 	e->cs = e->long_mode ? BOOT_CS64 : BOOT_CS32;
@@ -52,18 +27,16 @@ static void fill_entry(struct ipivirt_guest_entry *e,
 	e->cr3 = e->long_mode ? BOOT_PML4_GPA : 0;
 }
 
-int ipivirt_guest_load(void *ram_, uint64_t ram_size,
+int ipivirt_guest_load(void *ram, uint64_t ram_size,
 		       const struct ipivirt_guest_config *cfg,
 		       struct ipivirt_guest_entry *entry, char *err,
 		       size_t errlen)
 {
 	struct ipivirt_guest_config c;
-	struct boot_module initrd, *initrd_p = NULL;
-	struct loaded_kernel k;
-	uint8_t *ram = ram_, *image;
-	char cmdline[BOOT_CMDLINE_MAX], dummy[1];
-	uint64_t info;
-	size_t size;
+	struct guest_boot_request req;
+	struct guest_boot_entry g;
+	struct guest_images img;
+	char dummy[1];
 	int ret;
 
 	if (!err) {
@@ -76,30 +49,18 @@ int ipivirt_guest_load(void *ram_, uint64_t ram_size,
 		snprintf(err, errlen, "invalid arguments");
 		return -EINVAL;
 	}
-	image = loader__read_file(c.kernel_path, &size, MAX_IMAGE_SIZE, err,
-				  errlen);
-	if (!image)
-		return -ENOENT;
-	ret = loader__load_image(image, size, ram, ram_size, &k, err, errlen);
-	free(image);
+	/* The boot path of `ipivirt run` (vmm/guest_boot.c), minus the
+	 * work-arounds of its --compat, which belong to its KVM. */
+	ret = guest_boot__read(&img, c.kernel_path, c.initrd_path, ram_size,
+			       err, errlen);
 	if (ret)
 		return ret;
-	if (c.initrd_path) {
-		ret = load_initrd(ram, ram_size, c.initrd_path, k.end, &initrd,
-				  err, errlen);
-		if (ret)
-			return ret;
-		initrd_p = &initrd;
-	}
-	ret = snprintf(cmdline, sizeof(cmdline), "%s%s%s", c.kernel_path,
-		       c.append ? " " : "", c.append ? c.append : "");
-	if (ret < 0 || (size_t)ret >= sizeof(cmdline)) {
-		snprintf(err, errlen, "command line too long");
-		return -E2BIG;
-	}
-	info = boot_info__write_multiboot(ram, ram_size, cmdline, initrd_p);
-	boot_info__write_long_mode_tables(ram);
-	boot_info__write_firmware_tables(ram, c.nr_cpus);
-	fill_entry(entry, &k, info);
-	return 0;
+	req = (struct guest_boot_request){ .kernel_path = c.kernel_path,
+					   .append = c.append,
+					   .nr_cpus = c.nr_cpus };
+	ret = guest_boot__load(&img, ram, ram_size, &req, &g, err, errlen);
+	guest_boot__free(&img);
+	if (!ret)
+		fill_entry(entry, &g);
+	return ret;
 }

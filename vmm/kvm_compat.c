@@ -73,7 +73,7 @@ const char *kvm_compat__linux_cmdline(const struct vm *vm)
 	return vm->compat_emulated ? KVM_COMPAT_LINUX_CMDLINE : "";
 }
 
-void kvm_compat__log_linux(struct vm *vm, const char *cmdline)
+void kvm_compat__log_linux(struct vm *vm)
 {
 	if (!vm->compat_emulated)
 		return;
@@ -82,7 +82,6 @@ void kvm_compat__log_linux(struct vm *vm, const char *cmdline)
 		vm->cfg.compat == VM_COMPAT_AUTO ? "auto: no vmx/svm on this host"
 						 : "--compat",
 		KVM_COMPAT_LINUX_CMDLINE);
-	(void)cmdline;
 }
 
 /* @len bytes at guest linear address @lin, through its page tables. */

@@ -48,7 +48,7 @@ void kvm_compat__resolve(struct vm *vm);
 const char *kvm_compat__linux_cmdline(const struct vm *vm);
 
 /* Log (once) that a Linux command line was extended. */
-void kvm_compat__log_linux(struct vm *vm, const char *cmdline);
+void kvm_compat__log_linux(struct vm *vm);
 
 /*
  * kvm_compat__repair_emulation() - after KVM_EXIT_INTERNAL_ERROR on @v: if the

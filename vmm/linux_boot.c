@@ -15,11 +15,8 @@
  * initrd, the e820 map of the same layout the multiboot map describes, and
  * acpi_rsdp_addr so Linux need not scan for the RSDP.
  */
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "kvm_compat.h"
 #include "layout.h"
 #include "linux_boot.h"
 
@@ -51,7 +48,6 @@
 #define E820_RESERVED 2
 
 #define ACPI_RSDP_GPA 0xe0000ull /* firmware_tables.c */
-#define LINUX_CMDLINE_MAX 2048   /* COMMAND_LINE_SIZE on x86 */
 
 static void put8(uint8_t *p, uint8_t v) { *p = v; }
 static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
@@ -69,30 +65,12 @@ static void e820_add(uint8_t *bp, uint64_t start, uint64_t end, uint32_t type)
 	bp[BP_E820_ENTRIES] = (uint8_t)(n + 1);
 }
 
-/* Build the command line: the user's, then what the compat mode adds. */
-static int linux_boot__cmdline(struct vm *vm, char *buf, size_t len)
+void linux_boot__setup(uint8_t *ram, uint64_t ram_size,
+		       const struct loaded_kernel *k,
+		       const struct boot_module *initrd, const char *cmdline)
 {
-	const char *user = vm->cfg.append ? vm->cfg.append : "";
-	const char *extra = kvm_compat__linux_cmdline(vm);
-	int n;
+	uint8_t *bp = ram + LINUX_ZERO_PAGE_GPA;
 
-	n = snprintf(buf, len, "%s%s%s", user, *user && *extra ? " " : "",
-		     extra);
-	return n < 0 || (size_t)n >= len ? -E2BIG : 0;
-}
-
-int linux_boot__setup(struct vm *vm, const struct loaded_kernel *k,
-		      const struct boot_module *initrd, char *err,
-		      size_t errlen)
-{
-	uint8_t *bp = vm->ram + LINUX_ZERO_PAGE_GPA;
-	char cmdline[LINUX_CMDLINE_MAX];
-
-	if (linux_boot__cmdline(vm, cmdline, sizeof(cmdline))) {
-		snprintf(err, errlen, "Linux command line longer than %d bytes",
-			 LINUX_CMDLINE_MAX - 1);
-		return -E2BIG;
-	}
 	memset(bp, 0, BP_SIZE);
 	if (k->linux_hdr_len) {
 		memcpy(bp + LINUX_SETUP_HDR_OFFSET, k->linux_hdr,
@@ -110,8 +88,8 @@ int linux_boot__setup(struct vm *vm, const struct loaded_kernel *k,
 				     ~CAN_USE_HEAP);
 	put16(bp + BP_HEAP_END_PTR, 0);
 
-	memset(vm->ram + BOOT_CMDLINE_GPA, 0, LINUX_CMDLINE_MAX);
-	memcpy(vm->ram + BOOT_CMDLINE_GPA, cmdline, strlen(cmdline) + 1);
+	memset(ram + BOOT_CMDLINE_GPA, 0, LINUX_CMDLINE_MAX);
+	memcpy(ram + BOOT_CMDLINE_GPA, cmdline, strlen(cmdline) + 1);
 	put32(bp + BP_CMD_LINE_PTR, (uint32_t)BOOT_CMDLINE_GPA);
 	put32(bp + BP_EXT_CMD_LINE_PTR, 0);
 
@@ -132,10 +110,5 @@ int linux_boot__setup(struct vm *vm, const struct loaded_kernel *k,
 	e820_add(bp, BOOT_INFO_GPA, BOOT_INFO_END, E820_RESERVED);
 	e820_add(bp, BOOT_INFO_END, EBDA_GPA, E820_RAM);
 	e820_add(bp, EBDA_GPA, BIOS_AREA_END, E820_RESERVED);
-	e820_add(bp, KERNEL_MIN_GPA, vm->ram_size, E820_RAM);
-
-	vm->boot_info_gpa = LINUX_ZERO_PAGE_GPA;
-	vm->entry_linux = true;
-	kvm_compat__log_linux(vm, cmdline);
-	return 0;
+	e820_add(bp, KERNEL_MIN_GPA, ram_size, E820_RAM);
 }

@@ -11,20 +11,20 @@
 
 #include "boot_info.h"
 #include "loader.h"
-#include "vm.h"
 
 /* Where the zero page goes (reserved low memory, see layout.h). */
 #define LINUX_ZERO_PAGE_GPA BOOT_INFO_GPA
 
+#define LINUX_CMDLINE_MAX 2048 /* COMMAND_LINE_SIZE on x86 */
+
 /*
- * linux_boot__setup() - write the zero page and the command line for the
- * vmlinux @k that loader__load_linux() put in guest memory, and make the
- * BSP enter it with RSI = the zero page (vm->entry_linux).
+ * linux_boot__setup() - write the zero page and @cmdline (shorter than
+ * LINUX_CMDLINE_MAX) for the vmlinux @k that loader__load_linux() put in
+ * @ram; the BSP then enters it with RSI = LINUX_ZERO_PAGE_GPA.
  * @initrd: the initrd in guest memory, or NULL.
- * Return: 0, or -E2BIG with @err set when the command line is too long.
  */
-int linux_boot__setup(struct vm *vm, const struct loaded_kernel *k,
-		      const struct boot_module *initrd, char *err,
-		      size_t errlen);
+void linux_boot__setup(uint8_t *ram, uint64_t ram_size,
+		       const struct loaded_kernel *k,
+		       const struct boot_module *initrd, const char *cmdline);
 
 #endif

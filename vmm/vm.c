@@ -18,6 +18,7 @@
 #include "event_loop.h"
 #include "flight_recorder.h"
 #include "fw_cfg.h"
+#include "guest_boot.h"
 #include "i8259.h"
 #include "ioapic.h"
 #include "ioapic_route.h"
@@ -27,7 +28,6 @@
 #include "kvm_vcpu.h"
 #include "kvm_vm.h"
 #include "layout.h"
-#include "linux_boot.h"
 #include "loader.h"
 #include "pc_testdev.h"
 #include "pit.h"
@@ -37,7 +37,6 @@
 #include "x86_xive.h"
 #include "mono_clock.h"
 
-#define MAX_IMAGE_SIZE (1ull << 30)
 
 uint64_t vm_now_ns(void)
 {
@@ -180,110 +179,28 @@ int vm_exit_status(struct vm *vm)
 	return -1;
 }
 
-/* The kernel and initrd files, read once and checked before KVM exists. */
-struct guest_images {
-	uint8_t *kernel, *initrd; /* a bzImage is kept as its vmlinux */
-	size_t kernel_size, initrd_size;
-	struct loaded_kernel bz;  /* the bzImage's setup header, if it was one */
-	struct loaded_kernel k;   /* where the kernel will land */
-};
-
-/* Load (@ram NULL: check) the kernel, an unpacked bzImage or any other. */
-static int load_kernel(const struct guest_images *img, uint8_t *ram,
-		       uint64_t ram_size, struct loaded_kernel *k, char *err,
-		       size_t errlen)
-{
-	if (img->bz.linux_hdr_len)
-		return loader__load_unpacked_bzimage(img->kernel,
-						     img->kernel_size, &img->bz,
-						     ram, ram_size, k, err,
-						     errlen);
-	return loader__load_image(img->kernel, img->kernel_size, ram,
-				  ram_size, k, err, errlen);
-}
-
-static void images_free(struct guest_images *img)
-{
-	free(img->kernel);
-	free(img->initrd);
-	img->kernel = img->initrd = NULL;
-}
-
-/* Read and check the images; a bad one is refused before touching KVM. */
-static int read_images(const struct vm_config *cfg, struct guest_images *img,
-		       char *err, size_t errlen)
-{
-	uint8_t *vmlinux;
-	size_t vsize = 0;
-	int ret;
-
-	memset(img, 0, sizeof(*img));
-	img->kernel = loader__read_file(cfg->kernel_path, &img->kernel_size,
-					MAX_IMAGE_SIZE, err, errlen);
-	if (!img->kernel)
-		return -ENOENT;
-	/* Decompress a bzImage once, here: both load passes take its vmlinux. */
-	ret = loader__unpack_bzimage(img->kernel, img->kernel_size, &vmlinux,
-				     &vsize, &img->bz, err, errlen);
-	if (ret == 0) {
-		free(img->kernel);
-		img->kernel = vmlinux;
-		img->kernel_size = vsize;
-	} else if (ret != -ENOENT) {
-		return ret;
-	}
-	ret = load_kernel(img, NULL, cfg->mem_size, &img->k, err, errlen);
-	if (ret || !cfg->initrd_path)
-		return ret;
-	img->initrd = loader__read_file(cfg->initrd_path, &img->initrd_size,
-					MAX_IMAGE_SIZE, err, errlen);
-	if (!img->initrd)
-		return -ENOENT;
-	if (img->initrd_size > cfg->mem_size ||
-	    img->k.end > cfg->mem_size - img->initrd_size) {
-		snprintf(err, errlen, "initrd %s (%zu bytes) does not fit in "
-			 "guest memory after the kernel", cfg->initrd_path,
-			 img->initrd_size);
-		return -E2BIG;
-	}
-	return 0;
-}
-
 /* Put the kernel, the initrd and the boot data in guest memory. */
 static int load_guest(struct vm *vm, const struct guest_images *img,
 		      char *err, size_t errlen)
 {
-	struct loaded_kernel k;
-	struct boot_module initrd, *initrd_p = NULL;
-	char cmdline[BOOT_CMDLINE_MAX];
-	int ret;
+	const struct guest_boot_request req = {
+		.kernel_path = vm->cfg.kernel_path,
+		.append = vm->cfg.append,
+		.linux_extra = kvm_compat__linux_cmdline(vm),
+		.nr_cpus = vm->nr_cpus,
+	};
+	struct guest_boot_entry e;
+	int ret = guest_boot__load(img, vm->ram, vm->ram_size, &req, &e, err,
+				   errlen);
 
-	ret = load_kernel(img, vm->ram, vm->ram_size, &k, err, errlen);
 	if (ret)
 		return ret;
-	if (img->initrd) {
-		/* read_images() checked that it fits after the kernel. */
-		memcpy(vm->ram + k.end, img->initrd, img->initrd_size);
-		initrd = (struct boot_module){ k.end, k.end + img->initrd_size };
-		initrd_p = &initrd;
-	}
-
-	ret = snprintf(cmdline, sizeof(cmdline), "%s%s%s", vm->cfg.kernel_path,
-		       vm->cfg.append ? " " : "",
-		       vm->cfg.append ? vm->cfg.append : "");
-	if (ret < 0 || (size_t)ret >= sizeof(cmdline)) {
-		snprintf(err, errlen, "command line longer than %llu bytes",
-			 (unsigned long long)BOOT_CMDLINE_MAX - 1);
-		return -E2BIG;
-	}
-	vm->boot_info_gpa = boot_info__write_multiboot(vm->ram, vm->ram_size,
-						       cmdline, initrd_p);
-	boot_info__write_long_mode_tables(vm->ram);
-	boot_info__write_firmware_tables(vm->ram, vm->nr_cpus);
-	vm->entry = k.entry;
-	vm->entry_64bit = k.mode != LOADER_ENTRY_MULTIBOOT;
-	if (k.mode == LOADER_ENTRY_LINUX64)
-		return linux_boot__setup(vm, &k, initrd_p, err, errlen);
+	vm->entry = e.rip;
+	vm->entry_64bit = e.long_mode;
+	vm->entry_linux = e.linux64;
+	vm->boot_info_gpa = e.boot_info;
+	if (e.linux64)
+		kvm_compat__log_linux(vm);
 	return 0;
 }
 
@@ -481,7 +398,9 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
 	memset(&img, 0, sizeof(img));
 	ret = check_apic_mode(cfg, err, errlen);
 	if (!ret)
-		ret = read_images(cfg, &img, err, errlen);
+		ret = guest_boot__read(&img, cfg->kernel_path,
+				       cfg->initrd_path, cfg->mem_size, err,
+				       errlen);
 	if (ret)
 		goto out;
 	ret = kvm_vm__open(vm, err, errlen);
@@ -517,7 +436,7 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
 			ret = -ENOMEM;
 	}
 out:
-	images_free(&img);
+	guest_boot__free(&img);
 	return ret;
 }
 
