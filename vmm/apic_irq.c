@@ -363,10 +363,8 @@ struct apic_events apic_take_events(struct apic *apic)
 
 	if (old & APIC_EVENT_INIT) {
 		apic_reset_regs(apic);
-		/* As KVM's INIT: the guest registers its PV EOI byte anew
-		 * (apic_reset_regs() also serves mode changes, which keep it). */
-		apic->pv_eoi_msr = 0;
-		apic->pv_eoi_armed = false;
+		/* Not in apic_reset_regs(): mode changes keep the word. */
+		apic_pv_eoi_reset(apic);
 	}
 	if (old & APIC_EVENT_TIMER) {
 		apic->timer.armed_ns = 0; /* the host timer has fired */

@@ -60,6 +60,17 @@ int apic_pv_eoi_msr_write(struct apic *a, uint64_t value)
 	return 0;
 }
 
+/*
+ * apic_pv_eoi_reset() - RESET and INIT forget the guest's word, as KVM's
+ * kvm_lapic_reset() does: the next kernel registers its own.
+ * @a: the APIC (owner thread).
+ */
+void apic_pv_eoi_reset(struct apic *a)
+{
+	a->pv_eoi_msr = 0;
+	a->pv_eoi_armed = false;
+}
+
 /* True when retiring @vector has an effect the host must carry out. */
 static bool eoi_has_effect(const struct apic *a, unsigned vector)
 {

@@ -257,6 +257,7 @@ void apic_lint_lvt_written(struct apic *a, unsigned pin, uint32_t old);
 
 /* apic_pv_eoi.c: MSR_KVM_PV_EOI_EN. */
 int apic_pv_eoi_msr_write(struct apic *a, uint64_t value);
+void apic_pv_eoi_reset(struct apic *a);
 
 /* apic_icr.c: the sending side. */
 void apic_send_icr(struct apic *a, uint64_t icr);

@@ -179,9 +179,7 @@ void apic_reset(struct apic *apic, bool init_only)
 		apic->id = apic->cfg.apic_id & 0xffu;
 	}
 	apic_reset_regs(apic);
-	/* As KVM's reset: the guest registers its PV EOI byte again. */
-	apic->pv_eoi_msr = 0;
-	apic->pv_eoi_armed = false;
+	apic_pv_eoi_reset(apic);
 	/* What was pending was for the processor before the reset; the LINT
 	 * wires keep their levels. */
 	atomic_fetch_and_explicit(&apic->pending, APIC_PEND_LINT_LEVELS,

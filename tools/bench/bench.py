@@ -212,6 +212,20 @@ def ensure_bench_deps():
     return _deps_ok
 
 
+def choose_launcher(asked, prog):
+    """--launcher ASKED as (launcher, why): libvirt when it is usable and
+    auto or libvirt was asked (libvirt asked but unusable: exit), else
+    direct."""
+    if asked not in ('auto', 'libvirt'):
+        return asked, 'asked'
+    usable, why = libvirt_usable()
+    if usable:
+        return 'libvirt', why
+    if asked == 'libvirt':
+        sys.exit('%s: libvirt: %s' % (prog, why))
+    return 'direct', why
+
+
 def libvirt_usable():
     if not shutil.which('virsh'):
         # libvirt is how users run production VMs: the peers go through it.
@@ -806,17 +820,8 @@ def main():
         sys.exit('bench: %s missing: run make' % a.ipivirt)
     work = tempfile.mkdtemp(prefix='ipivirt-bench-')
     os.chmod(work, 0o777)  # libvirt's QEMU (user libvirt-qemu) writes the console here
-    launcher = a.launcher
-    why = 'asked'
     have_qemu = shutil.which(QEMU) is not None
-    if launcher in ('auto', 'libvirt'):
-        usable, why = libvirt_usable()
-        if usable:
-            launcher = 'libvirt'
-        elif a.launcher == 'libvirt':
-            sys.exit('bench: libvirt: ' + why)
-        else:
-            launcher = 'direct'
+    launcher, why = choose_launcher(a.launcher, 'bench')
     kvm_ok = os.access('/dev/kvm', os.R_OK | os.W_OK)
     # The CPU model for QEMU + KVM: -cpu host aborts on some hosts' KVM.
     kvm_cpu, kvm_cpu_why, kvm_cpu_xml = None, 'not probed (no QEMU + KVM run)', None

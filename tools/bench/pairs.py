@@ -67,15 +67,7 @@ def main():
     os.makedirs(os.path.join(a.out, 'logs'), exist_ok=True)
     work = tempfile.mkdtemp(prefix='ipivirt-pairs-')
     os.chmod(work, 0o777)
-    launcher = a.launcher
-    if launcher in ('auto', 'libvirt'):
-        usable, why = bench.libvirt_usable()
-        if usable:
-            launcher = 'libvirt'
-        elif a.launcher == 'libvirt':
-            sys.exit('pairs: libvirt: ' + why)
-        else:
-            launcher = 'direct'
+    launcher, _ = bench.choose_launcher(a.launcher, 'pairs')
     kvm_cpu = None
     if any(bench.uses_kvm_cpu(cfgs[n]) for n in (a.mine, a.ref)):
         kvm_cpu, why = bench.qemu_kvm_cpu()
