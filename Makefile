@@ -30,9 +30,12 @@ MODEL_SRCS := $(sort $(wildcard vmm/apic_*.c vmm/xive_*.c) vmm/ipi_domain.c)
 # the bus they register on (bus.c is pure C as well).
 MODEL_SRCS += vmm/pit.c vmm/pm_timer.c vmm/bus.c
 MODEL_SRCS += vmm/ioapic.c vmm/ioapic_route.c vmm/i8259.c
-# Everything else under vmm/ is the VMM: KVM plumbing, devices, CLI.
+# The ipivirt binary: the command line over libipivirt's public API.
+CLI_SRCS := vmm/main.c vmm/cli.c
+# Everything else under vmm/ is the VMM: KVM plumbing, devices, boot.
 # kvm_ppc.c is the KVM-on-POWER backend: built by the ppc64le cross build.
-VMM_SRCS := $(filter-out $(MODEL_SRCS) vmm/kvm_ppc.c,$(wildcard vmm/*.c))
+VMM_SRCS := $(filter-out $(MODEL_SRCS) $(CLI_SRCS) vmm/kvm_ppc.c,$(wildcard vmm/*.c))
+VMM_LIBS := -luring -llzma -lz -lzstd
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
 # Sanitizer variants build into their own trees.
@@ -42,6 +45,10 @@ CFLAGS_asan := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer -fsanitize=address,u
 CFLAGS_tsan := $(CFLAGS_COMMON) -O1 -fsanitize=thread
 
 objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
+# libipivirt.a per variant (mk/lib.mk): release's is the one installed.
+LIB_ARCHIVE_release := $(BUILD)/lib/libipivirt.a
+LIB_ARCHIVE_asan := $(BUILD)/asan/lib/libipivirt.a
+LIB_ARCHIVE_tsan := $(BUILD)/tsan/lib/libipivirt.a
 
 .PHONY: all deps run test fresh-check cli-test vmm-test unit-test guest-tests \
 	guest-test guest-test-qemu guest-test-sanitized clean ipivirt
@@ -62,8 +69,11 @@ $(BUILD)/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS_$(1)) -MMD -MP -c $$< -o $$@
 
-$(BUILD)/$(1)/ipivirt: $(call objs,$(1),$(MODEL_SRCS) $(VMM_SRCS))
-	$$(CC) $$(CFLAGS_$(1)) $$^ -o $$@ -luring -llzma -lz -lzstd
+# The binary sees include/ and nothing of vmm/ but its own header, and
+# links the library archive, whose only global symbols are ipivirt_*.
+$(call objs,$(1),$(CLI_SRCS)): CPPFLAGS := -D_GNU_SOURCE -Iinclude
+$(BUILD)/$(1)/ipivirt: $(call objs,$(1),$(CLI_SRCS)) $(LIB_ARCHIVE_$(1))
+	$$(CC) $$(CFLAGS_$(1)) $$^ -o $$@ $(VMM_LIBS)
 
 $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/tests/unit/%.o $(call objs,$(1),$(MODEL_SRCS))
 	$$(CC) $$(CFLAGS_$(1)) $$^ -o $$@ $$(CHECK_LIBS)
@@ -103,7 +113,10 @@ unit-test: unit-test-release
 	@true
 
 # Bad command lines and malformed images: exit 2 with one line, no KVM needed.
+# And the binary is the command line over libipivirt's public API (nm).
 cli-test: $(BUILD)/ipivirt $(BUILD)/asan/ipivirt guest-tests
+	tools/binary-check.sh $(BUILD)/release/ipivirt $(LIB_ARCHIVE_release) \
+		$(call objs,release,$(CLI_SRCS))
 	tools/cli-tests.sh $(BUILD)/ipivirt guest-tests/build/smp.elf
 	tools/cli-tests.sh $(BUILD)/asan/ipivirt guest-tests/build/smp.elf
 

@@ -30,7 +30,9 @@ int main(int argc, char **argv)
 				      NULL);
 	if (!ret)
 		ret = ipivirt_vmm_run(vmm);
-	if (ret < 0 || ret >= 124)
+	/* The status alone cannot tell a debug-exit 125 from a crash. */
+	if (ret < 0 || ipivirt_vmm_exit_reason(vmm) == IPIVIRT_EXIT_CRASH ||
+	    ipivirt_vmm_exit_reason(vmm) == IPIVIRT_EXIT_TIMEOUT)
 		fprintf(stderr, "wholevmm: status %d: %s\n", ret,
 			ipivirt_vmm_error(vmm));
 	ipivirt_vmm_destroy(vmm);

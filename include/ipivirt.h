@@ -477,19 +477,90 @@ IPIVIRT_API int ipivirt_guest_load(void *ram, uint64_t ram_size,
 #define IPIVIRT_VMM_XIVE (1u << 1)         /* guest IPIs through XIVE */
 #define IPIVIRT_VMM_NO_IPI_YIELD (1u << 2) /* senders do not yield */
 #define IPIVIRT_VMM_STATS (1u << 3)        /* per-vCPU stats at the end */
+/* Since 0.2: */
+#define IPIVIRT_VMM_NO_PV_EOI (1u << 4)    /* no KVM_FEATURE_PV_EOI */
+#define IPIVIRT_VMM_NO_KVMCLOCK (1u << 5)  /* hide KVM's paravirtual clock */
+#define IPIVIRT_VMM_NO_TSC_LEAF (1u << 6)  /* no TSC rate in CPUID */
+
+/* Guest RAM bounds (below the 32-bit MMIO hole) and default. */
+#define IPIVIRT_VMM_MIN_MEM (16ull << 20)
+#define IPIVIRT_VMM_MAX_MEM (3ull << 30)
+#define IPIVIRT_VMM_DEFAULT_MEM (256ull << 20)
+
+/* ipivirt_vmm_config.halt_poll_ns: a halting vCPU first polls for work. */
+#define IPIVIRT_HALT_POLL_AUTO 0      /* adaptive when vCPUs fit the CPUs */
+#define IPIVIRT_HALT_POLL_ADAPTIVE (-1) /* grow/shrink as KVM's, capped */
+#define IPIVIRT_HALT_POLL_OFF (-2)
+#define IPIVIRT_HALT_POLL_ADAPTIVE_MAX_NS 200000 /* KVM's default ceiling */
+#define IPIVIRT_HALT_POLL_LIMIT_NS 1000000       /* largest fixed poll */
+
+/* ipivirt_vmm_config.compat: work-arounds for a software-only KVM. */
+enum ipivirt_compat {
+	IPIVIRT_COMPAT_AUTO = 0,     /* on when the host CPU has no vmx/svm */
+	IPIVIRT_COMPAT_NONE,
+	IPIVIRT_COMPAT_EMULATED_KVM,
+};
+
+/* ipivirt_vmm_config.seccomp: a system call filter on vCPU threads. */
+enum ipivirt_seccomp {
+	IPIVIRT_SECCOMP_OFF = 0,
+	IPIVIRT_SECCOMP_ON,  /* a forbidden call ends the process, status 159 */
+	IPIVIRT_SECCOMP_LOG, /* only log forbidden calls */
+};
+
+#define IPIVIRT_FAULT_MAX_STALLS 16
+#define IPIVIRT_FAULT_DROP_RECOVER_MS 10
+
+/**
+ * struct ipivirt_fault_config - fault injection (`ipivirt run --inject`):
+ * late and lost kicks, stalled vCPUs, to reproduce IPI and CSD-lock
+ * stalls (docs/hardening.md). Plain data; no size field: it grows only
+ * with a new config struct.
+ * @kick_delay_p:  probability that a kick is sent @kick_delay_us late.
+ * @kick_delay_us: 1..10000000.
+ * @kick_drop_p:   probability that a kick is dropped (the IPI stays
+ *                 pending and is taken at the target's next exit).
+ * @kick_drop_recover_ms: watchdog kick after a drop, 1..60000 (0: 10).
+ * @nr_stalls:     entries of @stalls used.
+ * @stalls:        vCPU @cpu runs no guest code from @at_ms after start
+ *                 for @for_ms (1..86400000).
+ * @seed:          seed of the random draws.
+ */
+struct ipivirt_fault_config {
+	double kick_delay_p;
+	uint64_t kick_delay_us;
+	double kick_drop_p;
+	uint64_t kick_drop_recover_ms;
+	unsigned nr_stalls;
+	struct ipivirt_fault_stall {
+		unsigned cpu;
+		uint64_t at_ms, for_ms;
+	} stalls[IPIVIRT_FAULT_MAX_STALLS];
+	uint64_t seed;
+};
 
 /**
  * struct ipivirt_vmm_config - `ipivirt run`'s options.
  * @size:      sizeof(struct ipivirt_vmm_config).
  * @nr_cpus:   1..IPIVIRT_MAX_CPUS (0: 1).
- * @mem_size:  guest RAM in bytes, 16 MiB..3 GiB (0: 256 MiB).
+ * @mem_size:  guest RAM in bytes, whole MiB, IPIVIRT_VMM_MIN_MEM..
+ *             IPIVIRT_VMM_MAX_MEM (0: IPIVIRT_VMM_DEFAULT_MEM).
  * @flags:     IPIVIRT_VMM_*.
  * @timeout_s: end the run after this many seconds (0: never).
  * @trace_path: the IPI flight recorder (`ipivirt run --trace`): write
  *             every IPI stage's timestamps to this file when the run ends
- *             (format: docs/bench.md); NULL: off. Each VMM has its
+ *             (format: docs/bench.md), and the trace-event JSON to
+ *             @trace_path.json; NULL: off. Each VMM has its
  *             own recorder. The string must outlive the VMM.
  * @trace_ring_entries: per-vCPU ring size of the recorder; 0: default.
+ *
+ * Since 0.2 (a 0.1 caller's smaller @size reads these as 0):
+ * @halt_poll_ns: IPIVIRT_HALT_POLL_AUTO, _ADAPTIVE, _OFF, or a fixed poll
+ *             of 1..IPIVIRT_HALT_POLL_LIMIT_NS nanoseconds.
+ * @compat:    enum ipivirt_compat.
+ * @seccomp:   enum ipivirt_seccomp. On or log installs a process-wide
+ *             SIGSYS handler when the VM is built.
+ * @faults:    fault injection; NULL: none. Copied at create.
  */
 struct ipivirt_vmm_config {
 	size_t size;
@@ -499,6 +570,21 @@ struct ipivirt_vmm_config {
 	unsigned timeout_s;
 	const char *trace_path;
 	size_t trace_ring_entries;
+	int64_t halt_poll_ns;
+	unsigned compat;
+	unsigned seccomp;
+	const struct ipivirt_fault_config *faults;
+};
+
+/* Why a run ended: ipivirt_vmm_exit_reason(). */
+enum ipivirt_exit_reason {
+	IPIVIRT_EXIT_NONE = 0,   /* not run, or still running */
+	IPIVIRT_EXIT_POWEROFF,   /* ACPI S5: status 0 */
+	IPIVIRT_EXIT_DEBUG_PORT, /* isa-debug-exit: status (v << 1) | 1 */
+	IPIVIRT_EXIT_RESET,      /* the guest reset the machine: status 0 */
+	IPIVIRT_EXIT_TIMEOUT,    /* @timeout_s ran out: status 124 */
+	IPIVIRT_EXIT_SIGNAL,     /* SIGINT/SIGTERM/stop: status 128 + signal */
+	IPIVIRT_EXIT_CRASH,      /* triple fault, emulation failure: 125 */
 };
 
 /**
@@ -529,6 +615,13 @@ IPIVIRT_API int ipivirt_vmm_load_kernel(struct ipivirt_vmm *vmm,
  * counts as SIGTERM), or a negative errno when the host failed.
  */
 IPIVIRT_API int ipivirt_vmm_run(struct ipivirt_vmm *vmm);
+
+/**
+ * ipivirt_vmm_exit_reason() - why the last run ended (since 0.2): tells a
+ * debug-exit status from the same number meaning a timeout, crash or
+ * signal. Return: enum ipivirt_exit_reason, or -EINVAL.
+ */
+IPIVIRT_API int ipivirt_vmm_exit_reason(const struct ipivirt_vmm *vmm);
 
 /* End a run, now or as soon as it starts (any thread). 0 or -EINVAL. */
 IPIVIRT_API int ipivirt_vmm_stop(struct ipivirt_vmm *vmm);

@@ -9,9 +9,9 @@
 #define IPIVIRT_VERSION_PUBLIC_H
 
 #define IPIVIRT_VERSION_MAJOR 0
-#define IPIVIRT_VERSION_MINOR 1
+#define IPIVIRT_VERSION_MINOR 2
 #define IPIVIRT_VERSION_PATCH 0
-#define IPIVIRT_VERSION_STRING "0.1.0"
+#define IPIVIRT_VERSION_STRING "0.2.0"
 
 /* True at compile time when this header is at least version major.minor. */
 #define IPIVIRT_CHECK_VERSION(major, minor)                      \

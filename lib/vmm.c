@@ -10,60 +10,144 @@
 #include <string.h>
 
 #include "event_loop.h"
+#include "fault_inject.h"
 #include "flight_recorder.h"
 #include "internal.h"
 #include "kvm_vcpu.h"
+#include "seccomp_filter.h"
 #include "stats.h"
 #include "vm.h"
 
 
 struct ipivirt_vmm {
 	struct vm_config cfg;
+	struct ipivirt_fault_config faults; /* when has_faults */
+	bool has_faults;
 	struct vm *vm;        /* after ipivirt_vmm_load_kernel() */
 	_Atomic bool created; /* vm__create() succeeded: stop may reach it */
 	_Atomic bool stop;    /* ipivirt_vmm_stop() before the VM existed */
 	char err[512];
 };
 
+#define VMM_KNOWN_FLAGS                                                  \
+	(IPIVIRT_VMM_XAPIC | IPIVIRT_VMM_XIVE | IPIVIRT_VMM_NO_IPI_YIELD | \
+	 IPIVIRT_VMM_STATS | IPIVIRT_VMM_NO_PV_EOI |                       \
+	 IPIVIRT_VMM_NO_KVMCLOCK | IPIVIRT_VMM_NO_TSC_LEAF)
+
+/* Fault injection settings in their ranges (the CLI's, docs/hardening.md). */
+static bool faults_valid(const struct ipivirt_fault_config *f, unsigned nr_cpus)
+{
+	if (!(f->kick_delay_p >= 0 && f->kick_delay_p <= 1) ||
+	    !(f->kick_drop_p >= 0 && f->kick_drop_p <= 1) ||
+	    (f->kick_delay_p > 0 &&
+	     (f->kick_delay_us < 1 || f->kick_delay_us > 10000000)) ||
+	    f->kick_drop_recover_ms > 60000 ||
+	    f->nr_stalls > IPIVIRT_FAULT_MAX_STALLS)
+		return false;
+	for (unsigned i = 0; i < f->nr_stalls; i++)
+		if (f->stalls[i].cpu >= nr_cpus || f->stalls[i].for_ms < 1 ||
+		    f->stalls[i].for_ms > 86400000 ||
+		    f->stalls[i].at_ms > 86400000)
+			return false;
+	return true;
+}
+
+/* The public configuration, with its defaults, as vm.c's. */
+static int config_from_public(const struct ipivirt_vmm_config *c,
+			      struct vm_config *cfg)
+{
+	int64_t poll = c->halt_poll_ns;
+
+	if (c->nr_cpus > IPIVIRT_MAX_CPUS ||
+	    (c->mem_size && (c->mem_size < IPIVIRT_VMM_MIN_MEM ||
+			     c->mem_size > IPIVIRT_VMM_MAX_MEM ||
+			     (c->mem_size & 0xfffff))) ||
+	    (c->flags & ~VMM_KNOWN_FLAGS) ||
+	    (poll < IPIVIRT_HALT_POLL_OFF || poll > IPIVIRT_HALT_POLL_LIMIT_NS) ||
+	    c->compat > IPIVIRT_COMPAT_EMULATED_KVM ||
+	    c->seccomp > IPIVIRT_SECCOMP_LOG)
+		return -EINVAL;
+	*cfg = (struct vm_config){
+		.nr_cpus = c->nr_cpus ? c->nr_cpus : 1,
+		.mem_size = c->mem_size ? c->mem_size : IPIVIRT_VMM_DEFAULT_MEM,
+		.apic_mode = (c->flags & IPIVIRT_VMM_XAPIC) ? VM_APIC_XAPIC
+							    : VM_APIC_X2APIC,
+		.irqchip = (c->flags & IPIVIRT_VMM_XIVE) ? VM_IRQCHIP_XIVE
+							 : VM_IRQCHIP_APIC,
+		.stats = (c->flags & IPIVIRT_VMM_STATS) != 0,
+		.timeout_s = c->timeout_s,
+		.ipi_yield = !(c->flags & IPIVIRT_VMM_NO_IPI_YIELD),
+		.halt_poll_auto = poll == IPIVIRT_HALT_POLL_AUTO,
+		.halt_poll_adaptive = poll == IPIVIRT_HALT_POLL_ADAPTIVE,
+		.halt_poll_ns = poll > 0 ? (uint64_t)poll : 0,
+		.no_pv_eoi = (c->flags & IPIVIRT_VMM_NO_PV_EOI) != 0,
+		.no_kvmclock = (c->flags & IPIVIRT_VMM_NO_KVMCLOCK) != 0,
+		.no_tsc_leaf = (c->flags & IPIVIRT_VMM_NO_TSC_LEAF) != 0,
+		.compat = c->compat == IPIVIRT_COMPAT_NONE ? VM_COMPAT_NONE
+			: c->compat == IPIVIRT_COMPAT_EMULATED_KVM
+				? VM_COMPAT_EMULATED_KVM
+				: VM_COMPAT_AUTO,
+		.seccomp = c->seccomp == IPIVIRT_SECCOMP_ON ? VM_SECCOMP_ON
+			 : c->seccomp == IPIVIRT_SECCOMP_LOG ? VM_SECCOMP_LOG
+							     : VM_SECCOMP_OFF,
+		/* Per VM: vm.c creates the recorder when the run starts. */
+		.trace_path = c->trace_path,
+		.trace_ring_entries = c->trace_ring_entries,
+	};
+	return !c->faults || faults_valid(c->faults, cfg->nr_cpus) ? 0 : -EINVAL;
+}
+
 int ipivirt_vmm_create(const struct ipivirt_vmm_config *cfg,
 		       struct ipivirt_vmm **out)
 {
 	struct ipivirt_vmm_config c;
 	struct ipivirt_vmm *vmm;
+	int ret;
 
 	if (!out || lib_copy_sized(&c, sizeof(c), cfg))
 		return -EINVAL;
 	*out = NULL;
-	if (!c.nr_cpus)
-		c.nr_cpus = 1;
-	if (!c.mem_size)
-		c.mem_size = VM_DEFAULT_MEM;
-	if (c.nr_cpus > IPIVIRT_MAX_CPUS || c.mem_size < VM_MIN_MEM ||
-	    c.mem_size > VM_MAX_MEM ||
-	    (c.flags & ~(IPIVIRT_VMM_XAPIC | IPIVIRT_VMM_XIVE |
-			 IPIVIRT_VMM_NO_IPI_YIELD | IPIVIRT_VMM_STATS)))
-		return -EINVAL;
 	vmm = calloc(1, sizeof(*vmm));
 	if (!vmm)
 		return -ENOMEM;
-	vmm->cfg = (struct vm_config){
-		.nr_cpus = c.nr_cpus,
-		.mem_size = c.mem_size,
-		.apic_mode = (c.flags & IPIVIRT_VMM_XAPIC) ? VM_APIC_XAPIC
-							   : VM_APIC_X2APIC,
-		.irqchip = (c.flags & IPIVIRT_VMM_XIVE) ? VM_IRQCHIP_XIVE
-							: VM_IRQCHIP_APIC,
-		.stats = (c.flags & IPIVIRT_VMM_STATS) != 0,
-		.timeout_s = c.timeout_s,
-		.ipi_yield = !(c.flags & IPIVIRT_VMM_NO_IPI_YIELD),
-		/* The same machine as `ipivirt run`: --halt-poll auto. */
-		.halt_poll_auto = true,
-	};
-	/* Per VM: vm.c creates the recorder when the run starts. */
-	vmm->cfg.trace_path = c.trace_path;
-	vmm->cfg.trace_ring_entries = c.trace_ring_entries;
+	ret = config_from_public(&c, &vmm->cfg);
+	if (ret) {
+		free(vmm);
+		return ret;
+	}
+	if (c.faults) {
+		vmm->faults = *c.faults;
+		vmm->has_faults = true;
+	}
 	*out = vmm;
 	return 0;
+}
+
+/* The VM and its injector; the injector goes first, as it kicks the vCPUs
+ * vm__destroy() frees (vm__run() has joined their threads). */
+static void vmm_free_vm(struct ipivirt_vmm *vmm)
+{
+	if (!vmm->vm)
+		return;
+	fault_inject__destroy(vmm->vm->fi);
+	vmm->vm->fi = NULL;
+	vm__destroy(vmm->vm);
+	free(vmm->vm);
+	vmm->vm = NULL;
+}
+
+/* What the calling thread needs before any VM thread starts: SIGINT and
+ * SIGTERM blocked (the event loop reads them), the kick's handler, and the
+ * SIGSYS report of a vCPU filter. Each is idempotent. */
+static int prepare_thread(const struct vm_config *cfg)
+{
+	int ret = event_loop__block_signals();
+
+	if (!ret)
+		ret = kvm_vcpu__init_signals();
+	if (!ret && cfg->seccomp != VM_SECCOMP_OFF)
+		ret = seccomp_filter__init();
+	return ret;
 }
 
 int ipivirt_vmm_load_kernel(struct ipivirt_vmm *vmm, const char *kernel_path,
@@ -73,18 +157,29 @@ int ipivirt_vmm_load_kernel(struct ipivirt_vmm *vmm, const char *kernel_path,
 
 	if (!vmm || !kernel_path || vmm->vm)
 		return -EINVAL;
+	vmm->err[0] = '\0';
+	ret = prepare_thread(&vmm->cfg);
+	if (ret) {
+		snprintf(vmm->err, sizeof(vmm->err),
+			 "cannot set up signals: %s", strerror(-ret));
+		return ret;
+	}
 	vmm->vm = calloc(1, sizeof(*vmm->vm)); /* large: off the stack */
 	if (!vmm->vm)
 		return -ENOMEM;
 	vmm->cfg.kernel_path = kernel_path;
 	vmm->cfg.append = append;
 	vmm->cfg.initrd_path = initrd_path;
-	vmm->err[0] = '\0';
 	ret = vm__create(vmm->vm, &vmm->cfg, vmm->err, sizeof(vmm->err));
+	/* Created here, not from a vCPU, so its thread has no vCPU filter. */
+	if (!ret && vmm->has_faults) {
+		ret = fault_inject__create(vmm->vm, &vmm->faults, &vmm->vm->fi);
+		if (ret)
+			snprintf(vmm->err, sizeof(vmm->err),
+				 "fault injection: %s", strerror(-ret));
+	}
 	if (ret) {
-		vm__destroy(vmm->vm);
-		free(vmm->vm);
-		vmm->vm = NULL;
+		vmm_free_vm(vmm);
 		return ret;
 	}
 	atomic_store(&vmm->created, true);
@@ -109,9 +204,7 @@ int ipivirt_vmm_run(struct ipivirt_vmm *vmm)
 
 	if (!vmm || !vmm->vm)
 		return -EINVAL;
-	ret = event_loop__block_signals();
-	if (!ret)
-		ret = kvm_vcpu__init_signals();
+	ret = prepare_thread(&vmm->cfg);
 	if (ret)
 		return ret;
 	if (atomic_load(&vmm->stop))
@@ -120,6 +213,23 @@ int ipivirt_vmm_run(struct ipivirt_vmm *vmm)
 	if (vmm->cfg.stats)
 		stats__print(vmm->vm, stderr);
 	return ret ? ret : exit_status(vmm);
+}
+
+int ipivirt_vmm_exit_reason(const struct ipivirt_vmm *vmm)
+{
+	if (!vmm)
+		return -EINVAL;
+	if (!vmm->vm)
+		return IPIVIRT_EXIT_NONE;
+	switch ((enum vm_exit_kind)atomic_load(&vmm->vm->exit_kind)) {
+	case VM_EXIT_POWEROFF: return IPIVIRT_EXIT_POWEROFF;
+	case VM_EXIT_DEBUG_PORT: return IPIVIRT_EXIT_DEBUG_PORT;
+	case VM_EXIT_RESET: return IPIVIRT_EXIT_RESET;
+	case VM_EXIT_TIMEOUT: return IPIVIRT_EXIT_TIMEOUT;
+	case VM_EXIT_SIGNAL: return IPIVIRT_EXIT_SIGNAL;
+	case VM_EXIT_CRASH: return IPIVIRT_EXIT_CRASH;
+	default: return IPIVIRT_EXIT_NONE;
+	}
 }
 
 int ipivirt_vmm_stop(struct ipivirt_vmm *vmm)
@@ -141,9 +251,6 @@ void ipivirt_vmm_destroy(struct ipivirt_vmm *vmm)
 {
 	if (!vmm)
 		return;
-	if (vmm->vm) {
-		vm__destroy(vmm->vm);
-		free(vmm->vm);
-	}
+	vmm_free_vm(vmm);
 	free(vmm);
 }

@@ -37,14 +37,12 @@ LIB_HEADERS := include/ipivirt.h include/ipivirt_version.h
 LIB_OWN_SRCS := $(sort $(wildcard lib/*.c))
 # What needs no KVM: the unit test links only these and the models.
 LIB_PURE_SRCS := $(filter-out lib/vmm.c lib/guest.c,$(LIB_OWN_SRCS))
-LIB_SRCS := $(LIB_OWN_SRCS) $(MODEL_SRCS) \
-	$(filter-out vmm/main.c vmm/cli.c,$(VMM_SRCS))
+LIB_SRCS := $(LIB_OWN_SRCS) $(MODEL_SRCS) $(VMM_SRCS)
 # Position-independent, everything hidden but IPIVIRT_API: own build dir.
 LIB_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden
 LIB_OBJS := $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRCS))
 
-# The VMM's link libraries (the lead may name them VMM_LIBS in the Makefile).
-LIB_LIBS = $(if $(VMM_LIBS),$(VMM_LIBS),-luring -llzma -lz -lzstd)
+LIB_LIBS = $(VMM_LIBS)
 
 LIB_MANS3 := $(sort $(wildcard man/*.3))
 LIB_MANS1 := $(sort $(wildcard man/*.1))
@@ -72,12 +70,26 @@ $(LIB_DIR)/libipivirt.so: $(LIB_DIR)/$(LIB_SONAME)
 
 # One relocatable object with every hidden symbol made local, so a static
 # link sees only ipivirt_* too (and no clash with the embedder's names).
-$(LIB_A): $(LIB_OBJS)
+# lib_archive ARCHIVE OBJS
+define lib_archive
 	@mkdir -p $(@D)
-	$(LD) -r $(LIB_OBJS) -o $(LIB_DIR)/libipivirt.o
-	objcopy --localize-hidden $(LIB_DIR)/libipivirt.o
-	rm -f $@
-	$(AR) rcs $@ $(LIB_DIR)/libipivirt.o
+	$(LD) -r $(2) -o $(1:.a=.o)
+	objcopy --localize-hidden $(1:.a=.o)
+	rm -f $(1)
+	$(AR) rcs $(1) $(1:.a=.o)
+endef
+$(LIB_A): $(LIB_OBJS)
+	$(call lib_archive,$@,$(LIB_OBJS))
+
+# The sanitizer variants' archives, for their ipivirt binaries.
+define lib_variant_rules
+$(BUILD)/$(1)/hidden/%.o: %.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS_$(1)) -fvisibility=hidden -MMD -MP -c $$< -o $$@
+$(LIB_ARCHIVE_$(1)): $(patsubst %.c,$(BUILD)/$(1)/hidden/%.o,$(LIB_SRCS))
+	$$(call lib_archive,$$@,$$^)
+endef
+$(foreach v,asan tsan,$(eval $(call lib_variant_rules,$(v))))
 
 lib_pc_subst = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(LIB_VERSION)|' \
@@ -132,4 +144,4 @@ lib-test: lib-symbol-check lib-man-check guest-tests
 
 .DEFAULT_GOAL := $(lib_saved_goal)
 
--include $(wildcard $(BUILD)/pic/*/*.d $(foreach v,$(VARIANTS),$(BUILD)/$(v)/lib/*.d))
+-include $(wildcard $(BUILD)/pic/*/*.d $(foreach v,$(VARIANTS),$(BUILD)/$(v)/lib/*.d $(BUILD)/$(v)/hidden/*/*.d))

@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # Global names between "global:" and "local:" in the version script.
-awk '/^[ \t]*global:/ { on = 1; next } /^[ \t]*local:/ { on = 0 } on' "$map" |
+awk '/^[ \t]*global:/ { on = 1; next } /^[ \t]*(local:|})/ { on = 0 } on' "$map" |
 	tr -d ' \t;' | grep -v '^$' | sort -u >"$tmp/map"
 # Every "IPIVIRT_API ... name(" declaration (the name may be on that line).
 tr '\n' ' ' <"$header" | grep -o 'IPIVIRT_API[^;(]*(' |

@@ -56,9 +56,9 @@ struct fi_stall {
 
 struct fault_inject {
 	struct vm *vm;
-	struct fault_inject_config cfg;
+	struct ipivirt_fault_config cfg;
 	unsigned nr_cpus;
-	struct fi_stall stalls[FAULT_INJECT_MAX_STALLS];
+	struct fi_stall stalls[IPIVIRT_FAULT_MAX_STALLS];
 	_Atomic uint32_t wake_seq; /* futex word of the injector */
 	_Atomic bool quit;
 	pthread_t thread;
@@ -115,12 +115,12 @@ static void fi_defer(struct fault_inject *fi, struct fi_cpu *c, uint64_t when)
 
 bool fault_inject__kick(struct fault_inject *fi, unsigned cpu)
 {
-	const struct fault_inject_config *cfg = &fi->cfg;
+	const struct ipivirt_fault_config *cfg = &fi->cfg;
 	struct fi_cpu *c;
 	uint64_t delay_ns;
 	int mode;
 
-	if (cpu >= fi->nr_cpus || (cfg->drop_p <= 0 && cfg->delay_p <= 0) ||
+	if (cpu >= fi->nr_cpus || (cfg->kick_drop_p <= 0 && cfg->kick_delay_p <= 0) ||
 	    !fi->vm->vcpus[cpu])
 		return false;
 	/*
@@ -133,12 +133,12 @@ bool fault_inject__kick(struct fault_inject *fi, unsigned cpu)
 	if (mode != VCPU_IN_GUEST && mode != VCPU_HALTED)
 		return false;
 	c = &fi->cpu[cpu];
-	if (cfg->drop_p > 0 && fi_draw(c) < cfg->drop_p) {
+	if (cfg->kick_drop_p > 0 && fi_draw(c) < cfg->kick_drop_p) {
 		atomic_fetch_add_explicit(&c->dropped, 1, memory_order_relaxed);
-		delay_ns = cfg->drop_recover_ms * NS_PER_MS;
-	} else if (cfg->delay_p > 0 && fi_draw(c) < cfg->delay_p) {
+		delay_ns = cfg->kick_drop_recover_ms * NS_PER_MS;
+	} else if (cfg->kick_delay_p > 0 && fi_draw(c) < cfg->kick_delay_p) {
 		atomic_fetch_add_explicit(&c->delayed, 1, memory_order_relaxed);
-		delay_ns = cfg->delay_us * 1000ull;
+		delay_ns = cfg->kick_delay_us * 1000ull;
 	} else {
 		return false;
 	}
@@ -266,7 +266,7 @@ static void *fi_thread(void *arg)
 	return NULL;
 }
 
-int fault_inject__create(struct vm *vm, const struct fault_inject_config *cfg,
+int fault_inject__create(struct vm *vm, const struct ipivirt_fault_config *cfg,
 			 struct fault_inject **out)
 {
 	struct fault_inject *fi;
@@ -277,11 +277,13 @@ int fault_inject__create(struct vm *vm, const struct fault_inject_config *cfg,
 		return -ENOMEM;
 	fi->vm = vm;
 	fi->cfg = *cfg;
+	if (!fi->cfg.kick_drop_recover_ms)
+		fi->cfg.kick_drop_recover_ms = IPIVIRT_FAULT_DROP_RECOVER_MS;
 	fi->nr_cpus = vm->nr_cpus;
-	if (fi->cfg.nr_stalls > FAULT_INJECT_MAX_STALLS)
-		fi->cfg.nr_stalls = FAULT_INJECT_MAX_STALLS;
+	if (fi->cfg.nr_stalls > IPIVIRT_FAULT_MAX_STALLS)
+		fi->cfg.nr_stalls = IPIVIRT_FAULT_MAX_STALLS;
 	for (unsigned i = 0; i < fi->cfg.nr_stalls; i++) {
-		const struct fault_stall_spec *sp = &fi->cfg.stalls[i];
+		const struct ipivirt_fault_stall *sp = &fi->cfg.stalls[i];
 
 		fi->stalls[i].cpu = sp->cpu;
 		fi->stalls[i].start_ns = vm->start_ns + sp->at_ms * NS_PER_MS;

@@ -16,8 +16,8 @@
  * One struct fault_inject per VM (vm->fi, NULL when no --inject: every hook
  * is then one NULL test). Late kicks and stall starts are carried out by
  * one injector thread per VM with the ordinary kick protocol, so a delayed
- * or dropped kick is late, never lost. The configuration types are plain
- * data: cli.c fills them without linking this file.
+ * or dropped kick is late, never lost. The configuration is the public
+ * struct ipivirt_fault_config: the CLI fills it through libipivirt.
  */
 #ifndef IPIVIRT_FAULT_INJECT_H
 #define IPIVIRT_FAULT_INJECT_H
@@ -26,30 +26,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define FAULT_INJECT_MAX_STALLS 16
-#define FAULT_INJECT_DROP_RECOVER_MS 10
-
-struct fault_stall_spec {
-	unsigned cpu;
-	uint64_t at_ms, for_ms;
-};
-
-struct fault_inject_config {
-	bool enabled;             /* any --inject given */
-	double delay_p;           /* kick-delay probability, 0: off */
-	uint64_t delay_us;
-	double drop_p;            /* kick-drop probability, 0: off */
-	uint64_t drop_recover_ms; /* watchdog for a dropped kick */
-	unsigned nr_stalls;
-	struct fault_stall_spec stalls[FAULT_INJECT_MAX_STALLS];
-	uint64_t seed;            /* --inject-seed */
-};
+#include "ipivirt.h" /* struct ipivirt_fault_config */
 
 struct vm;
 struct fault_inject;
 
 /* Build the injector of @vm (after vm__create) and start its thread. */
-int fault_inject__create(struct vm *vm, const struct fault_inject_config *cfg,
+int fault_inject__create(struct vm *vm, const struct ipivirt_fault_config *cfg,
 			 struct fault_inject **out);
 /* Stop the thread and free (after the vCPU threads are joined). */
 void fault_inject__destroy(struct fault_inject *fi);

@@ -547,14 +547,14 @@ static void halt_poll_adjust(struct vcpu *v, uint64_t halted_ns)
 {
 	if (!v->vm->cfg.halt_poll_adaptive || halted_ns <= v->halt_poll_ns)
 		return;
-	if (halted_ns > VM_HALT_POLL_MAX_NS)
+	if (halted_ns > IPIVIRT_HALT_POLL_ADAPTIVE_MAX_NS)
 		v->halt_poll_ns = 0;
 	else if (!v->halt_poll_ns)
 		v->halt_poll_ns = VM_HALT_POLL_START_NS;
-	else if (v->halt_poll_ns < VM_HALT_POLL_MAX_NS)
-		v->halt_poll_ns = v->halt_poll_ns * 2 < VM_HALT_POLL_MAX_NS
+	else if (v->halt_poll_ns < IPIVIRT_HALT_POLL_ADAPTIVE_MAX_NS)
+		v->halt_poll_ns = v->halt_poll_ns * 2 < IPIVIRT_HALT_POLL_ADAPTIVE_MAX_NS
 					  ? v->halt_poll_ns * 2
-					  : VM_HALT_POLL_MAX_NS;
+					  : IPIVIRT_HALT_POLL_ADAPTIVE_MAX_NS;
 }
 
 /*

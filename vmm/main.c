@@ -1,43 +1,39 @@
 // SPDX-License-Identifier: MIT
-/* main.c - ipivirt: parse, build the VM, run it, report, map the exit. */
+/*
+ * main.c - ipivirt: parse the command line, then run the whole VMM through
+ * libipivirt's public API (include/ipivirt.h), as any embedder would, and
+ * map how the run ended to the exit status.
+ */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "event_loop.h"
-#include "fault_inject.h"
-#include "kvm_vcpu.h"
-#include "seccomp_filter.h"
-#include "stats.h"
-#include "version.h"
+#include "ipivirt.h"
 
 #define EXIT_HOST_FAILURE 1
 #define EXIT_USAGE 2
 
-/* Say why the run ended, then the shared status (vm_exit_status()). */
-static int exit_status(struct vm *vm)
+/* Say why the run ended; the status is ipivirt_vmm_run()'s. */
+static void report_end(struct ipivirt_vmm *vmm, const struct cli_run *run,
+		       int status)
 {
-	int code = atomic_load(&vm->exit_code), status;
-
-	switch ((enum vm_exit_kind)atomic_load(&vm->exit_kind)) {
-	case VM_EXIT_TIMEOUT:
+	switch (ipivirt_vmm_exit_reason(vmm)) {
+	case IPIVIRT_EXIT_TIMEOUT:
 		fprintf(stderr, "ipivirt: timeout after %u s\n",
-			vm->cfg.timeout_s);
+			run->vmm.timeout_s);
 		break;
-	case VM_EXIT_SIGNAL:
-		fprintf(stderr, "ipivirt: stopped by signal %d\n", code);
+	case IPIVIRT_EXIT_SIGNAL:
+		fprintf(stderr, "ipivirt: stopped by signal %d\n", status - 128);
 		break;
-	case VM_EXIT_CRASH:
+	case IPIVIRT_EXIT_CRASH:
 		fprintf(stderr, "ipivirt: guest crashed: %s\n",
-			vm->crash_report[0] ? vm->crash_report : "unknown");
+			*ipivirt_vmm_error(vmm) ? ipivirt_vmm_error(vmm)
+						: "unknown");
 		break;
 	default:
 		break;
 	}
-	status = vm_exit_status(vm);
-	return status < 0 ? EXIT_HOST_FAILURE : status;
 }
 
 /* Setup errors caused by what the user gave us are usage errors. */
@@ -53,13 +49,13 @@ static int setup_status(int err)
 
 int main(int argc, char **argv)
 {
-	struct vm_config cfg;
+	struct ipivirt_vmm *vmm;
 	enum cli_action action;
-	struct vm *vm;
+	struct cli_run run;
 	char err[512] = "";
-	int ret, status;
+	int ret;
 
-	if (cli__parse(argc, argv, &action, &cfg, err, sizeof(err))) {
+	if (cli__parse(argc, argv, &action, &run, err, sizeof(err))) {
 		fprintf(stderr, "ipivirt: %s\n", err);
 		return EXIT_USAGE;
 	}
@@ -68,47 +64,30 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (action == CLI_VERSION) {
-		printf("ipivirt %s\n", IPIVIRT_VERSION_STRING);
+		printf("ipivirt %s\n", ipivirt_version());
 		return 0;
 	}
 
-	if (event_loop__block_signals() || kvm_vcpu__init_signals() ||
-	    (cfg.seccomp == VM_SECCOMP_ON && seccomp_filter__init())) {
-		fprintf(stderr, "ipivirt: cannot set up signals\n");
-		return EXIT_HOST_FAILURE;
-	}
-	vm = calloc(1, sizeof(*vm)); /* large: off the stack */
-	if (!vm) {
-		fprintf(stderr, "ipivirt: out of memory\n");
-		return EXIT_HOST_FAILURE;
-	}
-	ret = vm__create(vm, &cfg, err, sizeof(err));
+	ret = ipivirt_vmm_create(&run.vmm, &vmm);
 	if (ret) {
-		fprintf(stderr, "ipivirt: %s\n", err);
-		vm__destroy(vm);
-		free(vm);
+		/* cli__parse() checked every value the library checks. */
+		fprintf(stderr, "ipivirt: %s\n", strerror(-ret));
+		return ret == -EINVAL ? EXIT_USAGE : EXIT_HOST_FAILURE;
+	}
+	ret = ipivirt_vmm_load_kernel(vmm, run.kernel_path, run.append,
+				      run.initrd_path);
+	if (ret) {
+		fprintf(stderr, "ipivirt: %s\n", *ipivirt_vmm_error(vmm)
+			? ipivirt_vmm_error(vmm) : strerror(-ret));
+		ipivirt_vmm_destroy(vmm);
 		return setup_status(ret);
 	}
-	/* Created here, so its thread is not under the vCPUs' filter. */
-	if (cfg.inject.enabled) {
-		ret = fault_inject__create(vm, &cfg.inject, &vm->fi);
-		if (ret) {
-			fprintf(stderr, "ipivirt: --inject: %s\n",
-				strerror(-ret));
-			vm__destroy(vm);
-			free(vm);
-			return EXIT_HOST_FAILURE;
-		}
-	}
-	ret = vm__run(vm, err, sizeof(err));
-	if (ret)
-		fprintf(stderr, "ipivirt: %s\n", err);
-	status = ret ? EXIT_HOST_FAILURE : exit_status(vm);
-	if (cfg.stats)
-		stats__print(vm, stderr);
-	fault_inject__destroy(vm->fi);
-	vm->fi = NULL;
-	vm__destroy(vm);
-	free(vm);
-	return status;
+	ret = ipivirt_vmm_run(vmm);
+	if (ret < 0)
+		fprintf(stderr, "ipivirt: %s\n", *ipivirt_vmm_error(vmm)
+			? ipivirt_vmm_error(vmm) : strerror(-ret));
+	else
+		report_end(vmm, &run, ret);
+	ipivirt_vmm_destroy(vmm);
+	return ret < 0 ? EXIT_HOST_FAILURE : ret;
 }

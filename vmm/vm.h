@@ -20,13 +20,9 @@
 #include "cpumask.h"
 #include "fault_inject.h"
 #include "ipi_domain.h"
+#include "ipivirt.h" /* the public limits */
 
-#define VM_MIN_MEM (16ull << 20)
-#define VM_MAX_MEM (3ull << 30) /* stay below the 32-bit MMIO hole */
-#define VM_DEFAULT_MEM (256ull << 20)
-#define VM_HALT_POLL_MAX_NS 200000u    /* adaptive ceiling, KVM's default */
 #define VM_HALT_POLL_START_NS 10000u   /* first step when growing */
-#define VM_HALT_POLL_LIMIT_NS 1000000u /* what --halt-poll NS accepts */
 
 enum vm_apic_mode { VM_APIC_X2APIC, VM_APIC_XAPIC };
 /* Which controller carries guest IPIs (the local APIC always exists). */
@@ -88,7 +84,7 @@ struct vm_config {
 	unsigned timeout_s; /* 0: none */
 	bool ipi_yield;     /* sender yields its host CPU after an IPI */
 	/* --halt-poll: poll before sleeping in HLT, a fixed time (ns, 0: no)
-	 * or adaptive up to VM_HALT_POLL_MAX_NS; auto: adaptive when every
+	 * or adaptive up to IPIVIRT_HALT_POLL_ADAPTIVE_MAX_NS; auto: adaptive when every
 	 * vCPU can have a host CPU of its own, else off (vm__create()). */
 	uint64_t halt_poll_ns;
 	bool halt_poll_adaptive;
@@ -96,7 +92,6 @@ struct vm_config {
 	enum vm_compat compat;
 	const char *trace_path;    /* --trace: the flight recorder's file */
 	size_t trace_ring_entries; /* 0: the default */
-	struct fault_inject_config inject; /* --inject, --inject-seed */
 	enum vm_seccomp seccomp;   /* 0 (off) unless the CLI says */
 	/* --clock: what CPUID tells about time (the PIT and the PM timer are
 	 * always there to calibrate against). */

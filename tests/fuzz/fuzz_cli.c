@@ -19,7 +19,8 @@
  * (freed) argv and the next parse failed on the stale "yz".
  *
  * Invariants: 0 or -EINVAL; on -EINVAL a non-empty message; on CLI_RUN
- * success the config is in range and has a kernel.
+ * success the config is in range (as ipivirt_vmm_create() checks) and
+ * has a kernel.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -53,12 +54,12 @@ static void parse_good(void)
 	char *argv[] = { strdup("ipivirt"), strdup("run"), strdup("--kernel"),
 			 strdup("k"), NULL };
 	enum cli_action action;
-	struct vm_config cfg;
+	struct cli_run run;
 	char err[256] = "";
-	int ret = cli__parse(4, argv, &action, &cfg, err, sizeof(err));
+	int ret = cli__parse(4, argv, &action, &run, err, sizeof(err));
 
-	FUZZ_CHECK(ret == 0 && action == CLI_RUN && cfg.kernel_path &&
-			   !strcmp(cfg.kernel_path, "k"),
+	FUZZ_CHECK(ret == 0 && action == CLI_RUN && run.kernel_path &&
+			   !strcmp(run.kernel_path, "k") && !run.vmm.faults,
 		   "good command line after a fuzzed one: %d %s", ret, err);
 	for (int i = 0; i < 4; i++)
 		free(argv[i]);
@@ -114,12 +115,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	} else {
 		enum cli_action action = CLI_RUN;
-		struct vm_config cfg;
+		struct cli_run run;
+		const struct ipivirt_vmm_config *cfg = &run.vmm;
 		char err[256];
 		int ret;
 
 		memset(err, 0, sizeof(err));
-		ret = cli__parse(argc, argv, &action, &cfg, err, sizeof(err));
+		ret = cli__parse(argc, argv, &action, &run, err, sizeof(err));
 		FUZZ_CHECK(ret == 0 || ret == -EINVAL, "ret %d", ret);
 		if (ret) {
 			FUZZ_CHECK(err[0] && memchr(err, 0, sizeof(err)),
@@ -127,14 +129,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (mode == 0)
 				check_unknown(err, argc, argv);
 		} else if (action == CLI_RUN) {
-			FUZZ_CHECK(cfg.kernel_path, "run without a kernel");
-			FUZZ_CHECK(cfg.nr_cpus >= 1 &&
-					   cfg.nr_cpus <= IPIVIRT_MAX_CPUS,
-				   "cpus %u", cfg.nr_cpus);
-			FUZZ_CHECK(cfg.mem_size >= VM_MIN_MEM &&
-					   cfg.mem_size <= VM_MAX_MEM &&
-					   !(cfg.mem_size & 0xfffff),
-				   "mem %llu", (unsigned long long)cfg.mem_size);
+			FUZZ_CHECK(run.kernel_path, "run without a kernel");
+			FUZZ_CHECK(cfg->size == sizeof(*cfg), "config size");
+			FUZZ_CHECK(cfg->nr_cpus >= 1 &&
+					   cfg->nr_cpus <= IPIVIRT_MAX_CPUS,
+				   "cpus %u", cfg->nr_cpus);
+			FUZZ_CHECK(cfg->mem_size >= IPIVIRT_VMM_MIN_MEM &&
+					   cfg->mem_size <= IPIVIRT_VMM_MAX_MEM &&
+					   !(cfg->mem_size & 0xfffff),
+				   "mem %llu", (unsigned long long)cfg->mem_size);
+			FUZZ_CHECK(cfg->halt_poll_ns >= IPIVIRT_HALT_POLL_OFF &&
+					   cfg->halt_poll_ns <=
+						   IPIVIRT_HALT_POLL_LIMIT_NS,
+				   "halt poll %lld", (long long)cfg->halt_poll_ns);
+			FUZZ_CHECK(!cfg->faults || cfg->faults == &run.faults,
+				   "faults pointer");
+			for (unsigned i = 0; cfg->faults && i < run.faults.nr_stalls; i++)
+				FUZZ_CHECK(run.faults.stalls[i].cpu < cfg->nr_cpus,
+					   "stall on vCPU %u of %u",
+					   run.faults.stalls[i].cpu, cfg->nr_cpus);
 		}
 	}
 	memset(arena, 'A', sizeof(arena));
