@@ -2,7 +2,7 @@
 #
 #   make            build build/ipivirt and the guest test kernels
 #   make run        boot the demo guest (4 vCPUs, call-function stress)
-#   make test       unit tests (+ ASan/UBSan, TSan), hostile guests, fault
+#   make test       layering, unit tests (+ ASan/UBSan, TSan), hostile guests, fault
 #                   injection, guest tests on ipivirt and under QEMU, Linux
 #                   (ipistress) under QEMU and on ipivirt
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each
@@ -31,10 +31,11 @@ MODEL_SRCS := $(sort $(wildcard vmm/apic_*.c vmm/xive_*.c) vmm/ipi_domain.c)
 MODEL_SRCS += vmm/pit.c vmm/pm_timer.c vmm/bus.c
 MODEL_SRCS += vmm/ioapic.c vmm/ioapic_route.c vmm/i8259.c
 # The ipivirt binary: the command line over libipivirt's public API.
-CLI_SRCS := vmm/main.c vmm/cli.c
-# Everything else under vmm/ is the VMM: KVM plumbing, devices, boot.
+CLI_SRCS := vmm/cli/main.c vmm/cli/cli.c
+# The sub-folders of vmm/ are the VMM's layers (docs/architecture.md):
+# devices, boot, debug, the VM's state, the KVM backend, the machine.
 # kvm_ppc.c is the KVM-on-POWER backend: built by the ppc64le cross build.
-VMM_SRCS := $(filter-out $(MODEL_SRCS) $(CLI_SRCS) vmm/kvm_ppc.c,$(wildcard vmm/*.c))
+VMM_SRCS := $(filter-out $(CLI_SRCS) vmm/kvm/kvm_ppc.c,$(wildcard vmm/*/*.c))
 VMM_LIBS := -luring -llzma -lz -lzstd
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
@@ -80,16 +81,15 @@ $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/tests/unit/%.o $(call objs,$(1),$(MODEL_SRC
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
 # test_seccomp runs the vCPU filter itself.
-$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_seccomp: $(BUILD)/$(v)/vmm/seccomp_filter.o))
+$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_seccomp: $(BUILD)/$(v)/vmm/kvm/seccomp_filter.o))
 # test_kvm_cpuid shapes made-up host CPUID tables.
-$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_kvm_cpuid: $(BUILD)/$(v)/vmm/kvm_cpuid.o))
+$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_kvm_cpuid: $(BUILD)/$(v)/vmm/kvm/kvm_cpuid.o))
 # test_guest_load drives ipivirt_guest_load() over the one boot path.
-GUEST_LOAD_SRCS := lib/guest.c vmm/guest_boot.c vmm/loader.c \
-	vmm/loader_bzimage.c vmm/boot_info.c vmm/linux_boot.c vmm/firmware_tables.c
+GUEST_LOAD_SRCS := lib/guest.c $(wildcard vmm/boot/*.c)
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_guest_load: $(call objs,$(v),$(GUEST_LOAD_SRCS))))
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_guest_load: CHECK_LIBS += -llzma -lz -lzstd))
 # test_flight_recorder fills the recorder's rings and reads its files back.
-$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_flight_recorder: $(BUILD)/$(v)/vmm/flight_recorder.o))
+$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_flight_recorder: $(BUILD)/$(v)/vmm/debug/flight_recorder.o))
 
 # Rename into place: a running ipivirt keeps its old inode ("text busy").
 $(BUILD)/ipivirt: $(BUILD)/release/ipivirt
@@ -120,6 +120,11 @@ cli-test: $(BUILD)/ipivirt $(BUILD)/asan/ipivirt guest-tests
 	tools/cli-tests.sh $(BUILD)/ipivirt guest-tests/build/smp.elf
 	tools/cli-tests.sh $(BUILD)/asan/ipivirt guest-tests/build/smp.elf
 
+# The folders of vmm/ are layers: no include goes to a higher one.
+.PHONY: layer-check
+layer-check:
+	tools/layer-check-test.sh
+
 # How the VMM ends runs: crash report, timeout, debug exit, signals.
 vmm-test: $(BUILD)/ipivirt
 	$(MAKE) -s -C tests/vmm BUILD=$(CURDIR)/$(BUILD)
@@ -137,7 +142,7 @@ guest-test-qemu: guest-tests
 test: deps-test
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit-test-release unit-test-asan unit-test-tsan
-	@$(MAKE) --no-print-directory cli-test vmm-test fuzz-smoke
+	@$(MAKE) --no-print-directory layer-check cli-test vmm-test fuzz-smoke
 	@$(MAKE) --no-print-directory hostile-test inject-test
 	@$(MAKE) --no-print-directory xive-replay-test cross-test-ppc64le cross-build-ppc64le
 	@$(MAKE) --no-print-directory linux-patch-check linux-module linux-module-ppc64le
@@ -154,7 +159,7 @@ run: deps-run
 
 # The same models plus the KVM-on-POWER backend, cross-built for ppc64le.
 PPC_CC := powerpc64le-linux-gnu-gcc
-$(BUILD)/cross-ppc64le/ipivirt-ppc: tools/ipivirt-ppc.c vmm/kvm_ppc.c $(MODEL_SRCS) | deps-cross
+$(BUILD)/cross-ppc64le/ipivirt-ppc: tools/ipivirt-ppc.c vmm/kvm/kvm_ppc.c $(MODEL_SRCS) | deps-cross
 	@mkdir -p $(@D)
 	$(PPC_CC) $(CPPFLAGS) $(CFLAGS) -static $^ -o $@
 	@readelf -h $@ | grep -q 'PowerPC64' || { echo "not a PowerPC binary: $@"; exit 1; }
@@ -180,4 +185,4 @@ clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C guest-tests clean
 
--include $(foreach v,$(VARIANTS),$(wildcard $(BUILD)/$(v)/vmm/*.d $(BUILD)/$(v)/tests/unit/*.d))
+-include $(foreach v,$(VARIANTS),$(wildcard $(BUILD)/$(v)/vmm/*.d $(BUILD)/$(v)/vmm/*/*.d $(BUILD)/$(v)/tests/unit/*.d))

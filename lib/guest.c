@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "guest_boot.h"
 #include "internal.h"
 #include "layout.h"
+#include "boot/guest_boot.h"
 
 /* The entry state the boot path's answer stands for (docs/boot-protocol.md). */
 static void fill_entry(struct ipivirt_guest_entry *e,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * vmm.c - the whole VMM as a library: struct ipivirt_vmm wraps vmm/vm.c's
- * vm__create / vm__run / vm__destroy, the calls `ipivirt run` makes.
+ * vmm.c - the whole VMM as a library: struct ipivirt_vmm wraps
+ * vmm/machine/machine.c. `ipivirt run` is this file's first client.
  */
 #include <errno.h>
 #include <signal.h>
@@ -9,22 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_loop.h"
-#include "fault_inject.h"
-#include "flight_recorder.h"
 #include "internal.h"
-#include "kvm_vcpu.h"
-#include "seccomp_filter.h"
-#include "stats.h"
-#include "vm.h"
-
+#include "debug/fault_inject.h"
+#include "kvm/kvm_vcpu.h"
+#include "kvm/seccomp_filter.h"
+#include "machine/event_loop.h"
+#include "machine/machine.h"
+#include "machine/stats.h"
 
 struct ipivirt_vmm {
 	struct vm_config cfg;
 	struct ipivirt_fault_config faults; /* when has_faults */
 	bool has_faults;
 	struct vm *vm;        /* after ipivirt_vmm_load_kernel() */
-	_Atomic bool created; /* vm__create() succeeded: stop may reach it */
+	_Atomic bool created; /* machine__create() succeeded: stop may reach it */
 	_Atomic bool stop;    /* ipivirt_vmm_stop() before the VM existed */
 	char err[512];
 };
@@ -124,14 +122,14 @@ int ipivirt_vmm_create(const struct ipivirt_vmm_config *cfg,
 }
 
 /* The VM and its injector; the injector goes first, as it kicks the vCPUs
- * vm__destroy() frees (vm__run() has joined their threads). */
+ * machine__destroy() frees (machine__run() has joined their threads). */
 static void vmm_free_vm(struct ipivirt_vmm *vmm)
 {
 	if (!vmm->vm)
 		return;
 	fault_inject__destroy(vmm->vm->fi);
 	vmm->vm->fi = NULL;
-	vm__destroy(vmm->vm);
+	machine__destroy(vmm->vm);
 	free(vmm->vm);
 	vmm->vm = NULL;
 }
@@ -170,10 +168,10 @@ int ipivirt_vmm_load_kernel(struct ipivirt_vmm *vmm, const char *kernel_path,
 	vmm->cfg.kernel_path = kernel_path;
 	vmm->cfg.append = append;
 	vmm->cfg.initrd_path = initrd_path;
-	ret = vm__create(vmm->vm, &vmm->cfg, vmm->err, sizeof(vmm->err));
+	ret = machine__create(vmm->vm, &vmm->cfg, vmm->err, sizeof(vmm->err));
 	/* Created here, not from a vCPU, so its thread has no vCPU filter. */
 	if (!ret && vmm->has_faults) {
-		ret = fault_inject__create(vmm->vm, &vmm->faults, &vmm->vm->fi);
+		ret = machine__add_faults(vmm->vm, &vmm->faults);
 		if (ret)
 			snprintf(vmm->err, sizeof(vmm->err),
 				 "fault injection: %s", strerror(-ret));
@@ -209,7 +207,7 @@ int ipivirt_vmm_run(struct ipivirt_vmm *vmm)
 		return ret;
 	if (atomic_load(&vmm->stop))
 		vm_request_exit(vmm->vm, VM_EXIT_SIGNAL, SIGTERM);
-	ret = vm__run(vmm->vm, vmm->err, sizeof(vmm->err));
+	ret = machine__run(vmm->vm, vmm->err, sizeof(vmm->err));
 	if (vmm->cfg.stats)
 		stats__print(vmm->vm, stderr);
 	return ret ? ret : exit_status(vmm);

@@ -144,4 +144,4 @@ lib-test: lib-symbol-check lib-man-check guest-tests
 
 .DEFAULT_GOAL := $(lib_saved_goal)
 
--include $(wildcard $(BUILD)/pic/*/*.d $(foreach v,$(VARIANTS),$(BUILD)/$(v)/lib/*.d $(BUILD)/$(v)/hidden/*/*.d))
+-include $(wildcard $(BUILD)/pic/*/*.d $(BUILD)/pic/*/*/*.d $(foreach v,$(VARIANTS),$(BUILD)/$(v)/lib/*.d $(BUILD)/$(v)/hidden/*/*.d $(BUILD)/$(v)/hidden/*/*/*.d))

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvm_ppc.h"
+#include "kvm/kvm_ppc.h"
 
 static long load(const char *path, uint8_t *dst, size_t room)
 {

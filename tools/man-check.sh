@@ -4,7 +4,7 @@
 #
 # The manual pages render without a single groff (or man-db) warning,
 # every alias link resolves, every function include/ipivirt.h exports with
-# IPIVIRT_API has a page, and ipivirt.1 names every option of vmm/cli.c.
+# IPIVIRT_API has a page, and ipivirt.1 names every option of vmm/cli/cli.c.
 set -eu
 dir=${1:-man}
 status=0
@@ -26,7 +26,7 @@ for fn in $(tr '\n' ' ' <include/ipivirt.h | grep -o 'IPIVIRT_API[^;(]*(' |
 		grep -o 'ipivirt_[a-z0-9_]*($' | tr -d '('); do
 	[ -e "$dir/$fn.3" ] || bad "$fn has no page $dir/$fn.3"
 done
-for opt in $(sed -n 's/^\t{ "\([a-z0-9-]*\)",.*/\1/p' vmm/cli.c); do
+for opt in $(sed -n 's/^\t{ "\([a-z0-9-]*\)",.*/\1/p' vmm/cli/cli.c); do
 	grep -q "^\.[BI]*R* *\\\\-\\\\-$(echo "$opt" | sed 's/-/\\\\-/g')" "$dir/ipivirt.1" ||
 		bad "ipivirt.1 does not document --$opt"
 done

@@ -27,8 +27,8 @@
 #include <limits.h>
 #include <string.h>
 
-#include "cli.h"
 #include "fuzz_common.h"
+#include "cli/cli.h"
 
 #define MAX_ARGS 32
 

@@ -21,7 +21,7 @@
 
 #include "fuzz_common.h"
 #include "layout.h"
-#include "loader.h"
+#include "boot/loader.h"
 
 #define RAM_SIZE (64ull << 20)
 #define GUARD (1ull << 20)

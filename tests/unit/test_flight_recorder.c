@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "flight_recorder.h"
 #include "check_main.h"
+#include "debug/flight_recorder.h"
 
 /* ---- A strict JSON parser (RFC 8259), into a small tree ---------------- */
 

@@ -15,7 +15,7 @@
 
 #include "ipivirt.h"
 #include "layout.h"
-#include "linux_boot.h"
+#include "boot/linux_boot.h"
 
 #include "check_main.h"
 

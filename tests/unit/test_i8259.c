@@ -22,9 +22,9 @@
 #include <string.h>
 
 #include "bus.h"
+#include "check_main.h"
 #include "i8259.h"
 #include "test_rand.h"
-#include "check_main.h"
 
 #define PM 0x20	 /* master command (ICW1, OCW2, OCW3; IRR/ISR/poll) */
 #define PMD 0x21 /* master data (ICW2-4, OCW1 = IMR) */

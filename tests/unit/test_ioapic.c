@@ -17,9 +17,9 @@
 
 #include "apic_mock.h"
 #include "bus.h"
+#include "check_main.h"
 #include "ioapic.h"
 #include "test_rand.h"
-#include "check_main.h"
 
 #define LOG_MAX 256
 

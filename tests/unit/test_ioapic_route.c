@@ -13,9 +13,9 @@
 
 #include "apic_ipi.h"
 #include "apic_mock.h"
+#include "check_main.h"
 #include "ioapic.h"
 #include "ioapic_route.h"
-#include "check_main.h"
 
 #define NCPUS 4
 

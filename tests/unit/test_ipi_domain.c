@@ -11,8 +11,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "ipi_domain.h"
 #include "check_main.h"
+#include "ipi_domain.h"
 
 #define NR_CPUS 8
 #define MAX_SENDS 4096

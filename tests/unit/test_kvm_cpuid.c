@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvm_cpuid.h"
 #include "check_main.h"
+#include "kvm/kvm_cpuid.h"
 
 #define MAX_ENTRIES 64
 #define TSC_KHZ 2445434u

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipivirt.h"
 #include "check_main.h"
+#include "ipivirt.h"
 
 #define NR_CPUS 4
 #define HOST_SENDERS 3

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 
 #include "bus.h"
+#include "check_main.h"
 #include "pit.h"
 #include "test_rand.h"
-#include "check_main.h"
 
 #define BASE_NS 1000000000000ull /* any epoch: the model counts from create */
 #define CMD 0x43

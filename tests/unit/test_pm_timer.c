@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "bus.h"
-#include "pm_timer.h"
 #include "check_main.h"
+#include "pm_timer.h"
 
 #define BASE_NS 777000000000ull
 #define NS_PER_SEC 1000000000ull

@@ -27,8 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "seccomp_filter.h"
 #include "check_main.h"
+#include "kvm/seccomp_filter.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1 /* the filter allows the runtime's file reads there */

@@ -13,8 +13,8 @@
 #include <sched.h>
 #include <stdio.h>
 
-#include "test_xive_fake.h"
 #include "check_main.h"
+#include "test_xive_fake.h"
 
 #define QPAGE(n) (FAKE_RAM_BASE + 0x10000ull * (n)) /* 64K-aligned slots */
 

@@ -10,8 +10,8 @@
  */
 #include <check.h>
 
-#include "test_xive_fake.h"
 #include "check_main.h"
+#include "test_xive_fake.h"
 
 #define NCPUS 4
 #define NIRQS 32

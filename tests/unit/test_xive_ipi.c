@@ -8,9 +8,9 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "check_main.h"
 #include "test_xive_fake.h"
 #include "xive_ipi.h"
-#include "check_main.h"
 
 #define NR_CPUS 4
 #define PRIO 6

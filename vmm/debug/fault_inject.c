@@ -6,7 +6,7 @@
  * already visible in the APIC model (IRR), so the target takes it at its
  * next exit of its own, and the injector thread kicks it at a deadline
  * (USEC for a delay, the drop watchdog for a drop) with the ordinary
- * protocol (kvm_vcpu__kick: immediate_exit + signal, or futex wake). A
+ * protocol (the host's kick: immediate_exit + signal, or futex wake). A
  * guest that spins without exits (a csd_lock_wait()) or a halted vCPU
  * therefore sees its IPI late, never lost.
  *
@@ -31,8 +31,7 @@
 #include <unistd.h>
 
 #include "fault_inject.h"
-#include "kvm_vcpu.h"
-#include "vm.h"
+#include "mono_clock.h"
 
 #define NS_PER_MS ((uint64_t)1000000)
 /* The injector re-checks for the end of the run at least this often. */
@@ -55,7 +54,7 @@ struct fi_stall {
 };
 
 struct fault_inject {
-	struct vm *vm;
+	struct fault_inject_host host;
 	struct ipivirt_fault_config cfg;
 	unsigned nr_cpus;
 	struct fi_stall stalls[IPIVIRT_FAULT_MAX_STALLS];
@@ -118,19 +117,16 @@ bool fault_inject__kick(struct fault_inject *fi, unsigned cpu)
 	const struct ipivirt_fault_config *cfg = &fi->cfg;
 	struct fi_cpu *c;
 	uint64_t delay_ns;
-	int mode;
 
-	if (cpu >= fi->nr_cpus || (cfg->kick_drop_p <= 0 && cfg->kick_delay_p <= 0) ||
-	    !fi->vm->vcpus[cpu])
+	if (cpu >= fi->nr_cpus || (cfg->kick_drop_p <= 0 && cfg->kick_delay_p <= 0))
 		return false;
 	/*
 	 * Only kicks that would be sent are faulted: a vCPU outside the guest
-	 * looks at its events anyway. A stale mode is harmless: OUTSIDE sends
-	 * us to the real protocol, which reads it again; a wrong IN_GUEST or
-	 * HALTED costs one needless late kick.
+	 * looks at its events anyway. A stale answer is harmless: "no" sends
+	 * us to the real protocol, which looks again; a wrong "yes" costs one
+	 * needless late kick.
 	 */
-	mode = atomic_load(&fi->vm->vcpus[cpu]->mode);
-	if (mode != VCPU_IN_GUEST && mode != VCPU_HALTED)
+	if (!fi->host.kick_wanted(fi->host.opaque, cpu))
 		return false;
 	c = &fi->cpu[cpu];
 	if (cfg->kick_drop_p > 0 && fi_draw(c) < cfg->kick_drop_p) {
@@ -142,7 +138,7 @@ bool fault_inject__kick(struct fault_inject *fi, unsigned cpu)
 	} else {
 		return false;
 	}
-	fi_defer(fi, c, vm_now_ns() + delay_ns);
+	fi_defer(fi, c, mono_clock_ns() + delay_ns);
 	return true;
 }
 
@@ -177,7 +173,7 @@ void fault_inject__checkpoint(struct fault_inject *fi, unsigned cpu)
 	c = &fi->cpu[cpu];
 	if (c->next_stall_ns == UINT64_MAX)
 		return;
-	now = vm_now_ns();
+	now = mono_clock_ns();
 	if (now < c->next_stall_ns)
 		return;
 	for (unsigned i = 0; i < fi->cfg.nr_stalls; i++) {
@@ -191,31 +187,29 @@ void fault_inject__checkpoint(struct fault_inject *fi, unsigned cpu)
 			continue; /* halted through all of it */
 		fprintf(stderr, "ipivirt: inject: vCPU %u stalls at %" PRIu64
 			" ms (stall=%u:%" PRIu64 ":%" PRIu64 ")\n", cpu,
-			(now - fi->vm->start_ns) / NS_PER_MS, cpu,
+			(now - fi->host.start_ns) / NS_PER_MS, cpu,
 			fi->cfg.stalls[i].at_ms, fi->cfg.stalls[i].for_ms);
-		while (now < s->end_ns && !vm_should_stop(fi->vm)) {
+		while (now < s->end_ns && !fi->host.should_stop(fi->host.opaque)) {
 			uint64_t until = s->end_ns - now > STALL_SLICE_NS
 						 ? now + STALL_SLICE_NS
 						 : s->end_ns;
 			fi_sleep_until(until);
-			now = vm_now_ns();
+			now = mono_clock_ns();
 		}
 		atomic_fetch_add(&c->stalls, 1);
 		atomic_fetch_add(&c->stalled_ns, now - t0);
 		fprintf(stderr, "ipivirt: inject: vCPU %u resumes at %" PRIu64
 			" ms after %" PRIu64 " ms\n", cpu,
-			(now - fi->vm->start_ns) / NS_PER_MS,
+			(now - fi->host.start_ns) / NS_PER_MS,
 			(now - t0) / NS_PER_MS);
 	}
 	c->next_stall_ns = fi_next_stall(fi, cpu);
 }
 
+/* The real kick: no injection here. */
 static void fi_kick(struct fault_inject *fi, unsigned cpu)
 {
-	struct vcpu *v = fi->vm->vcpus[cpu];
-
-	if (v)
-		kvm_vcpu__kick(v); /* the real kick: no injection here */
+	fi->host.kick(fi->host.opaque, cpu);
 }
 
 static void *fi_thread(void *arg)
@@ -223,11 +217,11 @@ static void *fi_thread(void *arg)
 	struct fault_inject *fi = arg;
 
 	pthread_setname_np(pthread_self(), "inject");
-	while (!atomic_load(&fi->quit) && !vm_should_stop(fi->vm)) {
+	while (!atomic_load(&fi->quit) && !fi->host.should_stop(fi->host.opaque)) {
 		/* Read the sequence first: a deadline set after the scan
 		 * changes it, and the futex wait returns at once. */
 		uint32_t seq = atomic_load(&fi->wake_seq);
-		uint64_t now = vm_now_ns(), next = now + INJECTOR_POLL_NS;
+		uint64_t now = mono_clock_ns(), next = now + INJECTOR_POLL_NS;
 		struct timespec ts;
 
 		for (unsigned i = 0; i < fi->nr_cpus; i++) {
@@ -266,27 +260,28 @@ static void *fi_thread(void *arg)
 	return NULL;
 }
 
-int fault_inject__create(struct vm *vm, const struct ipivirt_fault_config *cfg,
+int fault_inject__create(const struct fault_inject_host *host,
+			 const struct ipivirt_fault_config *cfg,
 			 struct fault_inject **out)
 {
 	struct fault_inject *fi;
 	int err;
 
-	fi = calloc(1, sizeof(*fi) + vm->nr_cpus * sizeof(fi->cpu[0]));
+	fi = calloc(1, sizeof(*fi) + host->nr_cpus * sizeof(fi->cpu[0]));
 	if (!fi)
 		return -ENOMEM;
-	fi->vm = vm;
+	fi->host = *host;
 	fi->cfg = *cfg;
 	if (!fi->cfg.kick_drop_recover_ms)
 		fi->cfg.kick_drop_recover_ms = IPIVIRT_FAULT_DROP_RECOVER_MS;
-	fi->nr_cpus = vm->nr_cpus;
+	fi->nr_cpus = host->nr_cpus;
 	if (fi->cfg.nr_stalls > IPIVIRT_FAULT_MAX_STALLS)
 		fi->cfg.nr_stalls = IPIVIRT_FAULT_MAX_STALLS;
 	for (unsigned i = 0; i < fi->cfg.nr_stalls; i++) {
 		const struct ipivirt_fault_stall *sp = &fi->cfg.stalls[i];
 
 		fi->stalls[i].cpu = sp->cpu;
-		fi->stalls[i].start_ns = vm->start_ns + sp->at_ms * NS_PER_MS;
+		fi->stalls[i].start_ns = host->start_ns + sp->at_ms * NS_PER_MS;
 		fi->stalls[i].end_ns = fi->stalls[i].start_ns +
 				       sp->for_ms * NS_PER_MS;
 	}

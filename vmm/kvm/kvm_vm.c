@@ -14,8 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "errmsg.h"
 #include "apic_virt.h"
+#include "errmsg.h"
 #include "kvm_vm.h"
 
 #define TSS_GPA 0xfffbd000ull

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "vm.h"
+#include "vm/vm.h"
 
 /* Open /dev/kvm, check the capabilities ipivirt needs, create the VM. */
 int kvm_vm__open(struct vm *vm, char *err, size_t errlen);

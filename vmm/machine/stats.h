@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "vm.h"
+#include "vm/vm.h"
 
 void stats__print(struct vm *vm, FILE *out);
 

@@ -26,9 +26,9 @@
 #include <unistd.h>
 
 #include "kvm_ppc.h"
+#include "mono_clock.h"
 #include "xive_ipi.h"
 #include "xive_virt.h"
-#include "mono_clock.h"
 
 #define PPC_SIG_KICK SIGUSR1
 #define H_FUNCTION (-2)

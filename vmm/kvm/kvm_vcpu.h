@@ -10,7 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "vm.h"
+#include "vm/vm.h"
 
 /*
  * Where the vCPU thread is, for kickers. The kicker's cmpxchg from IN_GUEST

@@ -9,7 +9,7 @@
 #ifndef IPIVIRT_EVENT_LOOP_H
 #define IPIVIRT_EVENT_LOOP_H
 
-#include "vm.h"
+#include "vm/vm.h"
 
 struct event_loop;
 

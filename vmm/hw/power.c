@@ -11,7 +11,7 @@
 static void debug_exit_access(void *opaque, unsigned cpu, uint64_t addr,
 			      void *data, unsigned len, bool is_write)
 {
-	struct vm *vm = opaque;
+	struct power *pw = opaque;
 	uint32_t v = 0;
 
 	(void)cpu;
@@ -21,7 +21,7 @@ static void debug_exit_access(void *opaque, unsigned cpu, uint64_t addr,
 		return;
 	}
 	memcpy(&v, data, len < 4 ? len : 4);
-	vm_request_exit(vm, VM_EXIT_DEBUG_PORT, (int)((v << 1) | 1));
+	pw->request(pw->opaque, POWER_DEBUG_EXIT, (int)((v << 1) | 1));
 }
 
 /*
@@ -33,7 +33,7 @@ static void debug_exit_access(void *opaque, unsigned cpu, uint64_t addr,
 static void acpi_pm_access(void *opaque, unsigned cpu, uint64_t addr,
 			   void *data, unsigned len, bool is_write)
 {
-	struct vm *vm = opaque;
+	struct power *pw = opaque;
 	uint32_t v = 0;
 
 	(void)cpu;
@@ -42,7 +42,7 @@ static void acpi_pm_access(void *opaque, unsigned cpu, uint64_t addr,
 		if (addr == 2) {
 			/* PM1a_EN reads back what was written (ACPI
 			 * checks, e.g. GBL_EN). */
-			v = atomic_load(&vm->acpi_pm1_enable);
+			v = atomic_load(&pw->pm1_enable);
 		} else if (addr == 4) {
 			v = 1; /* SCI_EN */
 		}
@@ -51,15 +51,15 @@ static void acpi_pm_access(void *opaque, unsigned cpu, uint64_t addr,
 	}
 	memcpy(&v, data, len < 4 ? len : 4);
 	if (addr == 2)
-		atomic_store(&vm->acpi_pm1_enable, (uint16_t)v);
+		atomic_store(&pw->pm1_enable, (uint16_t)v);
 	if (addr == 4 && (v & PM1_SLP_EN) && PM1_SLP_TYP(v) == 0)
-		vm_request_exit(vm, VM_EXIT_POWEROFF, 0);
+		pw->request(pw->opaque, POWER_OFF, 0);
 }
 
 static void reset_access(void *opaque, unsigned cpu, uint64_t addr,
 			 void *data, unsigned len, bool is_write)
 {
-	struct vm *vm = opaque;
+	struct power *pw = opaque;
 	uint8_t v = *(uint8_t *)data;
 
 	(void)cpu;
@@ -69,21 +69,25 @@ static void reset_access(void *opaque, unsigned cpu, uint64_t addr,
 		return;
 	}
 	if (v & 0x04) /* RST_CPU */
-		vm_request_exit(vm, VM_EXIT_RESET, 0);
+		pw->request(pw->opaque, POWER_RESET, 0);
 }
 
-int power__register(struct vm *vm)
+int power__register(struct power *pw, struct bus *pio,
+		    power_request_fn *request, void *opaque)
 {
 	int err;
 
-	err = bus__register(&vm->pio_bus, DEBUG_EXIT_PORT, 4,
-			    debug_exit_access, vm, "debug-exit");
+	pw->request = request;
+	pw->opaque = opaque;
+	atomic_store(&pw->pm1_enable, 0);
+	err = bus__register(pio, DEBUG_EXIT_PORT, 4, debug_exit_access, pw,
+			    "debug-exit");
 	if (!err)
-		err = bus__register(&vm->pio_bus, ACPI_PM_BASE,
+		err = bus__register(pio, ACPI_PM_BASE,
 				    ACPI_PM_TMR - ACPI_PM_BASE, acpi_pm_access,
-				    vm, "acpi-pm");
+				    pw, "acpi-pm");
 	if (!err)
-		err = bus__register(&vm->pio_bus, RESET_CONTROL_PORT, 1,
-				    reset_access, vm, "reset");
+		err = bus__register(pio, RESET_CONTROL_PORT, 1, reset_access,
+				    pw, "reset");
 	return err;
 }

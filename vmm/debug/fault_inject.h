@@ -14,7 +14,8 @@
  *                         code for FOR_MS
  *
  * One struct fault_inject per VM (vm->fi, NULL when no --inject: every hook
- * is then one NULL test). Late kicks and stall starts are carried out by
+ * is then one NULL test). It knows the VM only through struct
+ * fault_inject_host. Late kicks and stall starts are carried out by
  * one injector thread per VM with the ordinary kick protocol, so a delayed
  * or dropped kick is late, never lost. The configuration is the public
  * struct ipivirt_fault_config: the CLI fills it through libipivirt.
@@ -28,11 +29,31 @@
 
 #include "ipivirt.h" /* struct ipivirt_fault_config */
 
-struct vm;
 struct fault_inject;
 
-/* Build the injector of @vm (after vm__create) and start its thread. */
-int fault_inject__create(struct vm *vm, const struct ipivirt_fault_config *cfg,
+/**
+ * struct fault_inject_host - the VM the injector faults.
+ * @opaque:      the callbacks' argument.
+ * @nr_cpus:     vCPUs.
+ * @start_ns:    the run's start (mono_clock_ns()): stall windows count from
+ *               it.
+ * @kick_wanted: would a kick of @cpu be sent now (it is in the guest or
+ *               halted)? Any thread.
+ * @kick:        the real kick of @cpu. Injector thread.
+ * @should_stop: the run is ending. Any thread.
+ */
+struct fault_inject_host {
+	void *opaque;
+	unsigned nr_cpus;
+	uint64_t start_ns;
+	bool (*kick_wanted)(void *opaque, unsigned cpu);
+	void (*kick)(void *opaque, unsigned cpu);
+	bool (*should_stop)(void *opaque);
+};
+
+/* Build the injector of @host (after the VM is built); start its thread. */
+int fault_inject__create(const struct fault_inject_host *host,
+			 const struct ipivirt_fault_config *cfg,
 			 struct fault_inject **out);
 /* Stop the thread and free (after the vCPU threads are joined). */
 void fault_inject__destroy(struct fault_inject *fi);

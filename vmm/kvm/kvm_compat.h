@@ -21,7 +21,7 @@
 
 #include <stdbool.h>
 
-#include "vm.h"
+#include "vm/vm.h"
 
 struct vcpu;
 

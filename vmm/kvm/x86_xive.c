@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flight_recorder.h"
-#include "fw_cfg.h"
 #include "kvm_vcpu.h"
 #include "x86_xive.h"
 #include "xive_ipi.h"
+#include "debug/flight_recorder.h"
+#include "hw/fw_cfg.h"
 
 #define HCALL_PAGE 0x1000u
 #define HCALL_OPCODE 0x00u

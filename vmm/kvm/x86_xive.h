@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vm.h"
+#include "vm/vm.h"
 
 #define XIVE_X86_ESB_BASE 0xc0000000ull
 #define XIVE_X86_ESB_SHIFT 17

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * vm.c - build a VM from its configuration, run it, take it apart.
+ * machine.c - build a VM from its configuration, run it, take it apart.
  * Order matters: KVM and memory first, then the interrupt models (so vCPUs
  * can attach their APICs), the devices, the kernel and its boot data.
  */
@@ -14,50 +14,29 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "boot_info.h"
 #include "event_loop.h"
-#include "flight_recorder.h"
-#include "fw_cfg.h"
-#include "guest_boot.h"
 #include "i8259.h"
 #include "ioapic.h"
 #include "ioapic_route.h"
 #include "isa_irq.h"
-#include "kvm_compat.h"
-#include "kvm_cpu_setup.h"
-#include "kvm_vcpu.h"
-#include "kvm_vm.h"
 #include "layout.h"
-#include "loader.h"
-#include "pc_testdev.h"
+#include "mono_clock.h"
 #include "pit.h"
 #include "pm_timer.h"
-#include "power.h"
-#include "uart.h"
-#include "x86_xive.h"
-#include "mono_clock.h"
-
-
-uint64_t vm_now_ns(void)
-{
-	return mono_clock_ns();
-}
-
-uint64_t vm_clock_ns(void *opaque)
-{
-	(void)opaque;
-	return vm_now_ns();
-}
-
-void vm_set_isa_irq(void *opaque, unsigned line, bool level)
-{
-	struct vm *vm = opaque;
-
-	if (line < I8259_NR_IRQS)
-		i8259_set_irq(vm->pic, line, level);
-	if (line < IOAPIC_NR_PINS)
-		ioapic_set_irq(vm->ioapic, isa_irq_gsi(line), level);
-}
+#include "boot/boot_info.h"
+#include "boot/guest_boot.h"
+#include "boot/loader.h"
+#include "debug/fault_inject.h"
+#include "debug/flight_recorder.h"
+#include "hw/fw_cfg.h"
+#include "hw/pc_testdev.h"
+#include "hw/power.h"
+#include "hw/uart.h"
+#include "kvm/kvm_compat.h"
+#include "kvm/kvm_cpu_setup.h"
+#include "kvm/kvm_vcpu.h"
+#include "kvm/kvm_vm.h"
+#include "kvm/x86_xive.h"
 
 /* The 8259's INTR is wired to every CPU's LINT0 (each LVT decides). */
 static void pic_set_intr(void *opaque, bool level)
@@ -74,17 +53,6 @@ static void pit_raise_irq(void *opaque, bool level)
 	vm_set_isa_irq(opaque, 0, level);
 }
 
-void vm_timerfd_arm(int fd, uint64_t deadline_ns)
-{
-	struct itimerspec its = { 0 };
-
-	/* 0 disarms; any other deadline, even one in the past, fires. */
-	if (deadline_ns) {
-		its.it_value.tv_sec = (time_t)(deadline_ns / 1000000000ull);
-		its.it_value.tv_nsec = (long)(deadline_ns % 1000000000ull);
-	}
-	timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
-}
 
 /* Arm the event loop's PIT timer for the next IRQ 0 edge (0: disarm). */
 static void pit_timer_arm(void *opaque, uint64_t deadline_ns)
@@ -112,71 +80,17 @@ static void vm_resolve_halt_poll(struct vm_config *cfg)
 	cfg->halt_poll_adaptive = cfg->nr_cpus <= (unsigned)host_cpus;
 }
 
-void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+/* The guest powered off, reset or wrote the debug-exit port. */
+static void machine_power_request(void *opaque, enum power_request req,
+				  int code)
 {
-	if (gpa > vm->ram_size || len > vm->ram_size - gpa)
-		return NULL;
-	return vm->ram + gpa;
-}
+	static const enum vm_exit_kind kinds[] = {
+		[POWER_DEBUG_EXIT] = VM_EXIT_DEBUG_PORT,
+		[POWER_OFF] = VM_EXIT_POWEROFF,
+		[POWER_RESET] = VM_EXIT_RESET,
+	};
 
-int vm_write_guest(struct vm *vm, uint64_t gpa, const void *src, size_t len)
-{
-	void *dst = vm_gpa_to_hva(vm, gpa, len);
-
-	if (!dst)
-		return -EFAULT;
-	memcpy(dst, src, len);
-	return 0;
-}
-
-int vm_read_guest(struct vm *vm, uint64_t gpa, void *dst, size_t len)
-{
-	const void *src = vm_gpa_to_hva(vm, gpa, len);
-
-	if (!src)
-		return -EFAULT;
-	memcpy(dst, src, len);
-	return 0;
-}
-
-bool vm_should_stop(const struct vm *vm)
-{
-	return atomic_load_explicit(&vm->stopping, memory_order_acquire);
-}
-
-void vm_request_exit(struct vm *vm, enum vm_exit_kind kind, int code)
-{
-	int none = VM_EXIT_NONE;
-
-	if (atomic_compare_exchange_strong(&vm->exit_kind, &none, (int)kind))
-		atomic_store(&vm->exit_code, code);
-	atomic_store_explicit(&vm->stopping, true, memory_order_release);
-	for (unsigned i = 0; i < vm->nr_cpus; i++)
-		if (vm->vcpus[i])
-			kvm_vcpu__kick(vm->vcpus[i]);
-	event_loop__notify(vm->loop);
-}
-
-int vm_exit_status(struct vm *vm)
-{
-	int code = atomic_load(&vm->exit_code);
-
-	switch ((enum vm_exit_kind)atomic_load(&vm->exit_kind)) {
-	case VM_EXIT_POWEROFF:
-	case VM_EXIT_RESET:
-		return 0;
-	case VM_EXIT_DEBUG_PORT:
-		return code & 0xff;
-	case VM_EXIT_TIMEOUT:
-		return VM_STATUS_TIMEOUT;
-	case VM_EXIT_SIGNAL:
-		return 128 + code;
-	case VM_EXIT_CRASH:
-		return VM_STATUS_CRASH;
-	case VM_EXIT_NONE:
-		break;
-	}
-	return -1;
+	vm_request_exit(opaque, kinds[req], code);
 }
 
 /* Put the kernel, the initrd and the boot data in guest memory. */
@@ -242,7 +156,8 @@ static int setup_devices(struct vm *vm, char *err, size_t errlen)
 	if (!ret)
 		ret = fw_cfg__register(vm->fw_cfg, &vm->pio_bus);
 	if (!ret)
-		ret = power__register(vm);
+		ret = power__register(&vm->power, &vm->pio_bus,
+				      machine_power_request, vm);
 	if (!ret)
 		ret = pm_timer__register(vm->pm_timer, &vm->pio_bus,
 					 ACPI_PM_TMR);
@@ -379,8 +294,56 @@ static int firmware_x2apic(struct vcpu *v)
 						  apic_base_msr(v->apic));
 }
 
-int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
-	       size_t errlen)
+/* The fault injector's view of the VM (debug/fault_inject.h). */
+static bool machine_kick_wanted(void *opaque, unsigned cpu)
+{
+	struct vm *vm = opaque;
+	int mode;
+
+	if (cpu >= vm->nr_cpus || !vm->vcpus[cpu])
+		return false;
+	mode = atomic_load(&vm->vcpus[cpu]->mode);
+	return mode == VCPU_IN_GUEST || mode == VCPU_HALTED;
+}
+
+static void machine_kick(void *opaque, unsigned cpu)
+{
+	struct vm *vm = opaque;
+
+	if (cpu < vm->nr_cpus && vm->vcpus[cpu])
+		kvm_vcpu__kick(vm->vcpus[cpu]);
+}
+
+static bool machine_should_stop(void *opaque)
+{
+	return vm_should_stop(opaque);
+}
+
+int machine__add_faults(struct vm *vm, const struct ipivirt_fault_config *cfg)
+{
+	const struct fault_inject_host host = {
+		.opaque = vm,
+		.nr_cpus = vm->nr_cpus,
+		.start_ns = vm->start_ns,
+		.kick_wanted = machine_kick_wanted,
+		.kick = machine_kick,
+		.should_stop = machine_should_stop,
+	};
+
+	return fault_inject__create(&host, cfg, &vm->fi);
+}
+
+/* vm_request_exit()'s hook: everyone who may be asleep looks again. */
+static void machine_stop_notify(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_cpus; i++)
+		if (vm->vcpus[i])
+			kvm_vcpu__kick(vm->vcpus[i]);
+	event_loop__notify(vm->loop);
+}
+
+int machine__create(struct vm *vm, const struct vm_config *cfg, char *err,
+		    size_t errlen)
 {
 	struct guest_images img;
 	int ret;
@@ -388,6 +351,7 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = vm->vm_fd = vm->pit_timer_fd = -1;
 	vm->cfg = *cfg;
+	vm->stop_notify = machine_stop_notify;
 	/* vm->nr_cpus counts vCPU slots: set once kvm_vm__open() has checked
 	 * cfg->nr_cpus against the limits, so teardown never walks past
 	 * vcpus[IPIVIRT_MAX_CPUS]. */
@@ -440,7 +404,7 @@ out:
 	return ret;
 }
 
-void vm__destroy(struct vm *vm)
+void machine__destroy(struct vm *vm)
 {
 	event_loop__destroy(vm->loop);
 	vm->loop = NULL;
@@ -475,7 +439,7 @@ void vm__destroy(struct vm *vm)
 	kvm_vm__close(vm);
 }
 
-int vm__run(struct vm *vm, char *err, size_t errlen)
+int machine__run(struct vm *vm, char *err, size_t errlen)
 {
 	struct vcpu *bsp = vm->vcpus[0];
 	unsigned started = 0;

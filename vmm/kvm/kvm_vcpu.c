@@ -28,15 +28,15 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "fault_inject.h"
 #include "i8259.h"
 #include "ioapic.h"
-#include "flight_recorder.h"
 #include "kvm_compat.h"
 #include "kvm_cpu_setup.h"
 #include "kvm_vcpu.h"
 #include "seccomp_filter.h"
 #include "x86_xive.h"
+#include "debug/fault_inject.h"
+#include "debug/flight_recorder.h"
 
 #define SIG_KICK SIGUSR1
 #define MSR_IA32_TSC 0x10

@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "event_loop.h"
-#include "kvm_vcpu.h"
 #include "pit.h"
-#include "uart.h"
+#include "hw/uart.h"
+#include "kvm/kvm_vcpu.h"
 
 enum ev_kind {
 	EV_CONSOLE = 1, EV_SIGNAL, EV_TIMER, EV_CONTROL, EV_TIMEOUT, EV_PIT

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vm.h"
+#include "vm/vm.h"
 
 /* Set vCPU @apic_id's CPUID; *@phys_addr_bits gets the MAXPHYADDR it says. */
 int kvm_cpu__setup_cpuid(struct vm *vm, int vcpu_fd, unsigned apic_id,

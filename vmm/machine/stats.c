@@ -2,10 +2,10 @@
 /* stats.c - print what each vCPU did, and the per-IPI ratios. */
 #include <inttypes.h>
 
-#include "fault_inject.h"
-#include "kvm_vcpu.h"
 #include "stats.h"
-#include "x86_xive.h"
+#include "debug/fault_inject.h"
+#include "kvm/kvm_vcpu.h"
+#include "kvm/x86_xive.h"
 
 static uint64_t total_injections(const struct vm *vm)
 {

@@ -15,8 +15,8 @@
 #include "ioapic.h"
 #include "isa_irq.h"
 #include "layout.h"
-#include "power.h"
-#include "uart.h"
+#include "hw/power.h"
+#include "hw/uart.h"
 
 #define MP_FPS_GPA 0xf0000ull
 #define MP_TABLE_GPA 0xf0010ull

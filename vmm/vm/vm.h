@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vm.h - one virtual machine: guest RAM, vCPUs, buses, devices and the
- * interrupt controller models, wired together. The KVM specifics live in
- * kvm_*.c; this header stays free of <linux/kvm.h> so devices and loaders
- * can include it.
+ * interrupt controller models, wired together, and the calls on its shared
+ * state (vm.c). The KVM backend (kvm/) works on it; machine/ builds and
+ * runs it. Free of <linux/kvm.h>; devices and loaders do not include it.
  */
 #ifndef IPIVIRT_VM_H
 #define IPIVIRT_VM_H
@@ -18,9 +18,9 @@
 #include "apic_virt.h"
 #include "bus.h"
 #include "cpumask.h"
-#include "fault_inject.h"
 #include "ipi_domain.h"
 #include "ipivirt.h" /* the public limits */
+#include "hw/power.h"
 
 #define VM_HALT_POLL_START_NS 10000u   /* first step when growing */
 
@@ -59,6 +59,7 @@ struct vcpu_stats {
 };
 
 struct vcpu;
+struct fault_inject;
 struct event_loop;
 struct uart;
 struct fw_cfg;
@@ -139,7 +140,7 @@ struct vm {
 	bool compat_emulated;    /* kvm_compat.c work-arounds are on */
 	_Atomic bool compat_int3_logged, compat_fwait_logged, compat_intn_logged;
 	bool compat_sample_rip;  /* IPIVIRT_SAMPLE_RIP was set at creation */
-	_Atomic uint16_t acpi_pm1_enable; /* PM1a_EN as the guest wrote it */
+	struct power power;      /* debug exit, ACPI PM1a, reset port */
 	uint64_t boot_info_gpa;
 
 	struct event_loop *loop;
@@ -147,6 +148,8 @@ struct vm {
 	_Atomic int exit_code;
 	char crash_report[256];
 	_Atomic bool stopping;
+	/* vm_request_exit() calls it: wake whoever sleeps (machine.c). */
+	void (*stop_notify)(struct vm *vm);
 	uint64_t start_ns;
 };
 
@@ -188,12 +191,5 @@ void vm_timerfd_arm(int fd, uint64_t deadline_ns);
 uint64_t vm_now_ns(void);
 /* vm_now_ns() as the models' now_ns callback (@opaque unused). */
 uint64_t vm_clock_ns(void *opaque);
-
-/* Build the VM of @cfg: KVM, memory, models, devices, kernel. */
-int vm__create(struct vm *vm, const struct vm_config *cfg, char *err,
-	       size_t errlen);
-/* Start every vCPU and run the event loop until the guest ends. */
-int vm__run(struct vm *vm, char *err, size_t errlen);
-void vm__destroy(struct vm *vm);
 
 #endif
