@@ -28,6 +28,7 @@ plant "a model including the public header" vmm/ipi_domain.c '#include "ipivirt.
 plant "a device including struct vm" vmm/hw/uart.c '#include "vm/vm.h"'
 plant "the VM state including the machine" vmm/vm/vm.c '#include "machine/machine.h"'
 plant "the KVM backend including the library" vmm/kvm/kvm_vcpu.c '#include "internal.h"'
+plant "an interrupt controller host calling into the backend" vmm/irqchip/apic_host.c '#include "kvm/kvm_vcpu.h"'
 plant "boot including debug (siblings)" vmm/boot/loader.c '#include "debug/flight_recorder.h"'
 plant "the command line including the machine" vmm/cli/main.c '#include "vm/vm.h"'
 echo "layer-check tests: $pass passed, $fail failed"

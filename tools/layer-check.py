@@ -11,10 +11,12 @@ go to the same folder or to a lower layer:
   2  vmm/boot/     image loaders, boot data, firmware tables
   2  vmm/debug/    flight recorder, fault injection
   3  vmm/vm/       struct vm: the machine's shared state
-  4  vmm/kvm/      the KVM backend: VM and vCPU fds, the vCPU loop
-  5  vmm/machine/  building and running the machine, event loop, stats
-  6  lib/          libipivirt's public API
-  7  vmm/cli/      the ipivirt binary: include/ipivirt.h only
+  4  vmm/irqchip/  the interrupt controllers' hosts: models to IPI domain
+                   to kick, with no way back into the backend
+  5  vmm/kvm/      the KVM backend: VM and vCPU fds, the vCPU loop
+  6  vmm/machine/  building and running the machine, event loop, stats
+  7  lib/          libipivirt's public API
+  8  vmm/cli/      the ipivirt binary: include/ipivirt.h only
 
 Two folders of one rank may not include each other. The public header
 (include/) is for lib/, cli/ and the VMM layers' configuration types, never
@@ -27,8 +29,8 @@ import os
 import re
 import sys
 
-RANKS = {'': 0, 'hw': 1, 'boot': 2, 'debug': 2, 'vm': 3, 'kvm': 4,
-         'machine': 5, 'lib': 6, 'cli': 7}
+RANKS = {'': 0, 'hw': 1, 'boot': 2, 'debug': 2, 'vm': 3, 'irqchip': 4,
+         'kvm': 5, 'machine': 6, 'lib': 7, 'cli': 8}
 KVM_HEADERS = ('linux/kvm.h', 'sys/ioctl.h', 'asm/kvm.h')
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]', re.M)
 

@@ -34,9 +34,10 @@
 #include "kvm_cpu_setup.h"
 #include "kvm_vcpu.h"
 #include "seccomp_filter.h"
-#include "x86_xive.h"
 #include "debug/fault_inject.h"
 #include "debug/flight_recorder.h"
+#include "irqchip/apic_host.h"
+#include "irqchip/x86_xive.h"
 
 #define SIG_KICK SIGUSR1
 #define MSR_IA32_TSC 0x10
@@ -88,104 +89,33 @@ void kvm_vcpu__kick(struct vcpu *v)
 	}
 }
 
-/* ---- APIC model callbacks ------------------------------------------------ */
+/* ---- the backend's part of the interrupt controllers' hosts ------------- */
 
-static uint64_t ops_guest_tsc(void *opaque, unsigned cpu)
+/* vm->backend_kick: irqchip/ calls it through vm_kick(). */
+static void backend_kick(struct vm *vm, unsigned cpu)
 {
-	struct vm *vm = opaque;
+	if (vm->vcpus[cpu])
+		kvm_vcpu__kick(vm->vcpus[cpu]);
+}
+
+/* vm->backend_guest_tsc: the TSC-deadline timer's clock. */
+static uint64_t backend_guest_tsc(struct vm *vm, unsigned cpu)
+{
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e;
 	} m = { .hdr.nmsrs = 1, .e.index = MSR_IA32_TSC };
 
-	if (cpu >= vm->nr_cpus ||
+	if (!vm->vcpus[cpu] ||
 	    ioctl(vm->vcpus[cpu]->fd, KVM_GET_MSRS, &m) != 1)
 		return 0;
 	return m.e.data;
 }
 
-void kvm_vcpu__kick_cpu(struct vm *vm, unsigned cpu)
-{
-	if (cpu < vm->nr_cpus && vm->vcpus[cpu]) {
-		fr_pending(vm->fr, cpu);
-		/* --inject: the event is pending; the kick may come late. */
-		if (vm->fi && fault_inject__kick(vm->fi, cpu))
-			return;
-		kvm_vcpu__kick(vm->vcpus[cpu]);
-	}
-}
-
-static void ops_kick(void *opaque, unsigned cpu)
-{
-	kvm_vcpu__kick_cpu(opaque, cpu);
-}
-
-static void ops_timer_arm(void *opaque, unsigned cpu, uint64_t deadline_ns)
-{
-	struct vm *vm = opaque;
-
-	if (cpu < vm->nr_cpus)
-		vm_timerfd_arm(vm->vcpus[cpu]->timer_fd, deadline_ns);
-}
-
-static int ops_send_ipi(void *opaque, const struct apic_ipi *ipi)
-{
-	struct vm *vm = opaque;
-
-	/* Runs on the sender's thread: the flag is the sender's own. */
-	fr_route(vm->fr, ipi->source_cpu, ipi->vector);
-	if (ipi->source_cpu < vm->nr_cpus)
-		vm->vcpus[ipi->source_cpu]->sent_ipi = true;
-	return apic_ipi_route(vm->apic_router, ipi);
-}
-
-static void ops_eoi_broadcast(void *opaque, unsigned cpu, uint8_t vector)
-{
-	struct vm *vm = opaque;
-
-	(void)cpu;
-	if (vm->ioapic)
-		ioapic_eoi(vm->ioapic, vector);
-}
-
-/* The INTA cycle of an ExtINT: the 8259 names the vector. */
-static int ops_extint_ack(void *opaque, unsigned cpu)
-{
-	struct vm *vm = opaque;
-
-	(void)cpu;
-	return vm->pic ? i8259_ack(vm->pic) : -1;
-}
-
-/* The paravirtual EOI byte (apic_pv_eoi.c) lives in guest RAM. */
-static int ops_guest_read(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-	return vm_read_guest(opaque, gpa, buf, len);
-}
-
-static int ops_guest_write(void *opaque, uint64_t gpa, const void *buf,
-			   size_t len)
-{
-	return vm_write_guest(opaque, gpa, buf, len);
-}
-
-static const struct apic_ops vcpu_apic_ops = {
-	.now_ns = vm_clock_ns,
-	.guest_tsc = ops_guest_tsc,
-	.kick = ops_kick,
-	.timer_arm = ops_timer_arm,
-	.send_ipi = ops_send_ipi,
-	.eoi_broadcast = ops_eoi_broadcast,
-	.extint_ack = ops_extint_ack,
-	.guest_read = ops_guest_read,
-	.guest_write = ops_guest_write,
-};
-
 /* ---- lifecycle ----------------------------------------------------------- */
 
 int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 {
-	struct apic_ops ops = vcpu_apic_ops;
 	struct apic_config cfg = {
 		.size = sizeof(cfg),
 		.cpu = id,
@@ -203,7 +133,8 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 		return -ENOMEM;
 	v->vm = vm;
 	v->id = id;
-	v->timer_fd = -1;
+	vm->backend_kick = backend_kick;
+	vm->backend_guest_tsc = backend_guest_tsc;
 	v->halt_poll_ns = vm->cfg.halt_poll_ns; /* adaptive: grows from 0 */
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (v->fd < 0) {
@@ -216,17 +147,11 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 		ret = -errno;
 		goto out_close;
 	}
-	v->timer_fd = timerfd_create(CLOCK_MONOTONIC,
-				     TFD_CLOEXEC | TFD_NONBLOCK);
-	if (v->timer_fd < 0) {
-		ret = -errno;
-		goto out_unmap;
-	}
 	if (!vm->tsc_khz) {
 		ret = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
 		if (ret <= 0) {
 			ret = -ENOTSUP;
-			goto out_timer; /* no TSC rate: no timer, no deadline */
+			goto out_unmap; /* no TSC rate: no timer, no deadline */
 		}
 		vm->tsc_khz = (uint64_t)ret;
 	}
@@ -234,14 +159,11 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 	ret = kvm_cpu__setup_cpuid(vm, v->fd, id,
 				   vm->cfg.apic_mode == VM_APIC_X2APIC,
 				   &cfg.phys_addr_bits);
+	if (!ret)
+		ret = apic_host__create(vm, &cfg);
 	if (ret)
-		goto out_timer;
-	ops.opaque = vm;
-	v->apic = apic_create(&cfg, &ops);
-	if (!v->apic) {
-		ret = -errno;
-		goto out_timer;
-	}
+		goto out_unmap;
+	v->apic = vm->cpus[id].apic;
 	/* An injection costs a vCPU ioctl (a vcpu_load/put: ~10 us on a
 	 * software KVM) unless KVM_RUN can carry it in kvm_run. */
 	ret = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
@@ -255,8 +177,6 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 	*out = v;
 	return 0;
 
-out_timer:
-	close(v->timer_fd);
 out_unmap:
 	munmap(v->run, v->vm->vcpu_mmap_size);
 out_close:
@@ -270,8 +190,7 @@ void kvm_vcpu__destroy(struct vcpu *v)
 {
 	if (!v)
 		return;
-	apic_destroy(v->apic);
-	close(v->timer_fd);
+	apic_host__destroy(v->vm, v->id);
 	munmap(v->run, v->vm->vcpu_mmap_size);
 	close(v->fd);
 	free(v);
@@ -744,8 +663,8 @@ static void *vcpu_thread(void *arg)
 		 * vCPUs than host cores, give the target our core now rather
 		 * than at the end of our time slice.
 		 */
-		if (v->sent_ipi) {
-			v->sent_ipi = false;
+		if (v->vm->cpus[v->id].sent_ipi) {
+			v->vm->cpus[v->id].sent_ipi = false;
 			if (v->vm->cfg.ipi_yield)
 				sched_yield();
 		}

@@ -31,12 +31,10 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool thread_started;
-	struct apic *apic;
-	int timer_fd;                 /* APIC timer, read by the event loop */
+	struct apic *apic;            /* vm->cpus[id].apic */
 	_Atomic int mode;             /* enum vcpu_mode, also the futex word */
 	unsigned nmi_pending;         /* NMIs to inject, 0-2; owner only */
 	bool wait_for_sipi;           /* owner only */
-	bool sent_ipi;                /* owner only: this exit sent an IPI */
 	uint64_t halt_poll_ns;        /* owner only: the next halt's poll */
 	/* Owner only: KVM stores the vCPU events in kvm_run at every exit
 	 * (KVM_CAP_SYNC_REGS), so an injection is a field write applied by
@@ -55,9 +53,6 @@ int kvm_vcpu__start(struct vcpu *v);
 void kvm_vcpu__join(struct vcpu *v);
 /* Make @v look at its pending events soon (any thread). */
 void kvm_vcpu__kick(struct vcpu *v);
-/* Kick @cpu of @vm for a pending event: range check, flight recorder,
- * --inject faults, then kvm_vcpu__kick(). Any thread. */
-void kvm_vcpu__kick_cpu(struct vm *vm, unsigned cpu);
 /* Install the process-wide kick signal handler (once, before threads). */
 int kvm_vcpu__init_signals(void);
 

@@ -81,7 +81,7 @@ static void queue_console(struct event_loop *loop)
 
 static void queue_timer(struct event_loop *loop, unsigned cpu)
 {
-	queue_read(loop, loop->vm->vcpus[cpu]->timer_fd,
+	queue_read(loop, loop->vm->cpus[cpu].timer_fd,
 		   &loop->timer_values[cpu], sizeof(uint64_t),
 		   EV_TAG(EV_TIMER, cpu));
 }

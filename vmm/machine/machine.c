@@ -32,11 +32,11 @@
 #include "hw/pc_testdev.h"
 #include "hw/power.h"
 #include "hw/uart.h"
+#include "irqchip/x86_xive.h"
 #include "kvm/kvm_compat.h"
 #include "kvm/kvm_cpu_setup.h"
 #include "kvm/kvm_vcpu.h"
 #include "kvm/kvm_vm.h"
-#include "kvm/x86_xive.h"
 
 /* The 8259's INTR is wired to every CPU's LINT0 (each LVT decides). */
 static void pic_set_intr(void *opaque, bool level)
@@ -350,6 +350,8 @@ int machine__create(struct vm *vm, const struct vm_config *cfg, char *err,
 
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = vm->vm_fd = vm->pit_timer_fd = -1;
+	for (unsigned i = 0; i < IPIVIRT_MAX_CPUS; i++)
+		vm->cpus[i].timer_fd = -1;
 	vm->cfg = *cfg;
 	vm->stop_notify = machine_stop_notify;
 	/* vm->nr_cpus counts vCPU slots: set once kvm_vm__open() has checked

@@ -4,8 +4,8 @@
 
 #include "stats.h"
 #include "debug/fault_inject.h"
+#include "irqchip/x86_xive.h"
 #include "kvm/kvm_vcpu.h"
-#include "kvm/x86_xive.h"
 
 static uint64_t total_injections(const struct vm *vm)
 {

@@ -15,6 +15,8 @@
 #include "isa_irq.h"
 #include "mono_clock.h"
 #include "vm.h"
+#include "debug/fault_inject.h"
+#include "debug/flight_recorder.h"
 
 uint64_t vm_now_ns(void)
 {
@@ -74,6 +76,17 @@ int vm_read_guest(struct vm *vm, uint64_t gpa, void *dst, size_t len)
 		return -EFAULT;
 	memcpy(dst, src, len);
 	return 0;
+}
+
+void vm_kick(struct vm *vm, unsigned cpu)
+{
+	if (cpu >= vm->nr_cpus || !vm->backend_kick)
+		return;
+	fr_pending(vm->fr, cpu);
+	/* --inject: the event is pending; the kick may come late. */
+	if (vm->fi && fault_inject__kick(vm->fi, cpu))
+		return;
+	vm->backend_kick(vm, cpu);
 }
 
 bool vm_should_stop(const struct vm *vm)

@@ -102,6 +102,21 @@ struct vm_config {
 	bool no_pv_eoi;
 };
 
+/*
+ * struct vm_cpu - the interrupt side of one vCPU, shared by the interrupt
+ * controllers' hosts (irqchip/) and the backend; a cache line each, as
+ * every vCPU thread writes its own.
+ * @apic:      the vCPU's local APIC model (irqchip/apic_host.c).
+ * @timer_fd:  its timer's timerfd, read by the event loop.
+ * @sent_ipi:  owner only: the exit being handled sent an IPI (the vCPU
+ *             loop then yields, --ipi-yield).
+ */
+struct vm_cpu {
+	struct apic *apic;
+	int timer_fd;
+	bool sent_ipi;
+} __attribute__((aligned(64)));
+
 struct vm {
 	struct vm_config cfg;
 	int kvm_fd, vm_fd;
@@ -131,7 +146,12 @@ struct vm {
 	struct fault_inject *fi;    /* --inject only; NULL costs one test */
 
 	struct vcpu *vcpus[IPIVIRT_MAX_CPUS];
+	struct vm_cpu cpus[IPIVIRT_MAX_CPUS];
 	unsigned nr_cpus;
+	/* The backend's (kvm/kvm_vcpu.c), for the controllers' hosts: wake
+	 * vCPU @cpu or force it out of the guest (any thread), read its TSC. */
+	void (*backend_kick)(struct vm *vm, unsigned cpu);
+	uint64_t (*backend_guest_tsc)(struct vm *vm, unsigned cpu);
 
 	/* Boot state handed to the BSP. */
 	uint64_t entry;
@@ -152,6 +172,13 @@ struct vm {
 	void (*stop_notify)(struct vm *vm);
 	uint64_t start_ns;
 };
+
+/*
+ * vm_kick() - an interrupt controller has something new pending for @cpu
+ * (any thread): the flight recorder notes it, --inject may make the kick
+ * late or drop it (the event stays pending), then the backend kicks.
+ */
+void vm_kick(struct vm *vm, unsigned cpu);
 
 /* Guest memory helpers: NULL / -EFAULT outside RAM. */
 void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);

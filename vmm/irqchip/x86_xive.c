@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvm_vcpu.h"
 #include "x86_xive.h"
 #include "xive_ipi.h"
 #include "debug/flight_recorder.h"
@@ -63,7 +62,7 @@ static int ops_write_mem(void *opaque, uint64_t gpa, const void *buf,
 
 static void ops_kick(void *opaque, unsigned cpu)
 {
-	kvm_vcpu__kick_cpu(opaque, cpu);
+	vm_kick(opaque, cpu);
 }
 
 /* The line is read lock-free by the vCPU; a rise must make it look. */
@@ -89,7 +88,7 @@ static void esb_access(void *opaque, unsigned cpu, uint64_t addr, void *data,
 						  memory_order_relaxed);
 		/* On the sender's thread: --ipi-yield applies as for the APIC. */
 		if (cpu < dev->vm->nr_cpus)
-			dev->vm->vcpus[cpu]->sent_ipi = true;
+			dev->vm->cpus[cpu].sent_ipi = true;
 		fr_send(dev->vm->fr, cpu);
 		fr_route(dev->vm->fr, cpu, XIVE_X86_VECTOR);
 		(void)xive_ipi_guest_trigger(dev->router, lisn);
