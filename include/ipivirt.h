@@ -633,7 +633,7 @@ IPIVIRT_API void ipivirt_vmm_destroy(struct ipivirt_vmm *vmm);
 
 /*
  * TODO(flight recorder, model API): the recorder's hooks live in ipivirt's
- * KVM backend (vmm/kvm_vcpu.c), so only the whole VMM records
+ * KVM backend (vmm/kvm/kvm_vcpu.c), so only the whole VMM records
  * (ipivirt_vmm_config.trace_path). Embedders of the models trace in their
  * own vCPU loop until the hooks move into the models.
  */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * guest.c - ipivirt_guest_load(): a kernel, its initrd and boot data into a
- * RAM buffer, as vmm/vm.c does for `ipivirt run`. Pure: no KVM.
+ * RAM buffer, as vmm/machine/machine.c does for `ipivirt run`. Pure: no KVM.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,7 +49,7 @@ int ipivirt_guest_load(void *ram, uint64_t ram_size,
 		snprintf(err, errlen, "invalid arguments");
 		return -EINVAL;
 	}
-	/* The boot path of `ipivirt run` (vmm/guest_boot.c), minus the
+	/* The boot path of `ipivirt run` (vmm/boot/guest_boot.c), minus the
 	 * work-arounds of its --compat, which belong to its KVM. */
 	ret = guest_boot__read(&img, c.kernel_path, c.initrd_path, ram_size,
 			       err, errlen);

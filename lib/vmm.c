@@ -50,7 +50,7 @@ static bool faults_valid(const struct ipivirt_fault_config *f, unsigned nr_cpus)
 	return true;
 }
 
-/* The public configuration, with its defaults, as vm.c's. */
+/* The public configuration, with its defaults, as machine.c takes it. */
 static int config_from_public(const struct ipivirt_vmm_config *c,
 			      struct vm_config *cfg)
 {
@@ -88,7 +88,7 @@ static int config_from_public(const struct ipivirt_vmm_config *c,
 		.seccomp = c->seccomp == IPIVIRT_SECCOMP_ON ? VM_SECCOMP_ON
 			 : c->seccomp == IPIVIRT_SECCOMP_LOG ? VM_SECCOMP_LOG
 							     : VM_SECCOMP_OFF,
-		/* Per VM: vm.c creates the recorder when the run starts. */
+		/* Per VM: machine.c creates the recorder when the run starts. */
 		.trace_path = c->trace_path,
 		.trace_ring_entries = c->trace_ring_entries,
 	};

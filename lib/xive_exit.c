@@ -2,7 +2,7 @@
 /*
  * xive_exit.c - the guest's XIVE ESB / TIMA accesses and H_INT_* hcalls.
  * A store to an IPI source's trigger page goes through the IPI domain, as
- * in the VMM (vmm/x86_xive.c), so guest IPIs are routed like host ones.
+ * in the VMM (vmm/irqchip/x86_xive.c), so guest IPIs are routed like host ones.
  */
 #include <errno.h>
 #include <string.h>
@@ -12,12 +12,10 @@
 static int esb_access(struct ipivirt_vcpu *vcpu, uint64_t off, void *data,
 		      unsigned len, bool is_write)
 {
-	const struct xive_info *info = &vcpu->vm->xive_info;
-	unsigned page = info->esb_page_shift;
-	uint32_t lisn = (uint32_t)(off >> page >> (info->esb_two_page ? 1 : 0));
-	bool trigger_page = info->esb_two_page && !((off >> page) & 1);
+	uint32_t lisn;
 
-	if (is_write && trigger_page) {
+	if (xive_esb_trigger_page(&vcpu->vm->xive_info, off, &lisn) &&
+	    is_write) {
 		(void)xive_ipi_guest_trigger(vcpu->vm->xive_router, lisn);
 		return 0;
 	}

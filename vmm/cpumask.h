@@ -16,7 +16,7 @@
  * The most vCPUs a VM may have: KVM's own ceiling on x86 (KVM_MAX_VCPUS,
  * what KVM_CAP_MAX_VCPUS reports on this host; kvm_vm__open() checks the
  * running kernel's). APIC IDs above 254 exist only in x2APIC mode: an xAPIC
- * VM stops at 255 vCPUs (vm__create()).
+ * VM stops at 255 vCPUs (machine__create()).
  */
 #define IPIVIRT_MAX_CPUS 1024u
 /* xAPIC physical IDs are 8 bits and 0xff is the broadcast: IDs 0..254. */

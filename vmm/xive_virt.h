@@ -414,6 +414,21 @@ int xive_esb_access(struct xive *x, uint64_t offset, void *data, unsigned len,
 int xive_tima_access(struct xive *x, unsigned cpu, uint64_t offset,
 		     void *data, unsigned len, bool is_write);
 
+/*
+ * xive_esb_trigger_page() - the source whose ESB page @offset falls in
+ * (*@lisn), and whether that is its trigger page: a store there is the
+ * source's trigger (for an IPI, the host routes it through its IPI domain,
+ * xive_ipi_guest_trigger()); every other access is xive_esb_access()'s.
+ */
+static inline bool xive_esb_trigger_page(const struct xive_info *info,
+					 uint64_t offset, uint32_t *lisn)
+{
+	unsigned page = info->esb_page_shift;
+
+	*lisn = (uint32_t)(offset >> page >> (info->esb_two_page ? 1 : 0));
+	return info->esb_two_page && !((offset >> page) & 1);
+}
+
 /* True when @gpa is in the ESB span / a TIMA OS page; *offset for the above. */
 bool xive_esb_claims(const struct xive *x, uint64_t gpa, uint64_t *offset);
 bool xive_tima_claims(const struct xive *x, uint64_t gpa, uint64_t *offset);

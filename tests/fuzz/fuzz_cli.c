@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_cli.c - libFuzzer target for the command line (vmm/cli.c).
+ * fuzz_cli.c - libFuzzer target for the command line (vmm/cli/cli.c).
  *
  * Input: byte 0 selects what to fuzz; the rest is split on NUL and newline
  * into at most 32 strings. Mode 0: argv = {"ipivirt", "run", strings...}.

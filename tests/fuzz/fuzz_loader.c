@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_loader.c - libFuzzer target for the kernel loaders: vmm/loader.c
+ * fuzz_loader.c - libFuzzer target for the kernel loaders: vmm/boot/loader.c
  * (ELF64, ELF32 multiboot, multiboot a.out kludge) and, through
- * loader__load_image(), vmm/loader_bzimage.c (bzImage with xz/gzip/zstd
+ * loader__load_image(), vmm/boot/loader_bzimage.c (bzImage with xz/gzip/zstd
  * payload, plain vmlinux).
  *
  * The input is the image. It is loaded into a 64 MiB fake guest RAM that

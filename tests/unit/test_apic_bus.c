@@ -635,7 +635,7 @@ END_TEST
  * Why more than 255 vCPUs need x2APIC: in xAPIC mode an APIC keeps the
  * low 8 bits of its initial ID, so vCPU 300 answers to 300 & 0xff = 44 with
  * vCPU 44. ipivirt therefore refuses --xapic past 255 vCPUs and hands such
- * VMs over in x2APIC mode (vm.c: firmware_x2apic()).
+ * VMs over in x2APIC mode (machine.c: firmware_x2apic()).
  */
 START_TEST(test_max_xapic_aliases)
 {

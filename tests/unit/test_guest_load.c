@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_guest_load.c - libipivirt's ipivirt_guest_load() and `ipivirt run`
- * share one boot path (vmm/guest_boot.c). Each kind of image must come
+ * share one boot path (vmm/boot/guest_boot.c). Each kind of image must come
  * back with the entry state its protocol wants: multiboot in 32-bit
  * protected mode, ELF64 in long mode, and a Linux vmlinux in long mode
  * with the zero page as boot data. (The library once handed a vmlinux

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_kvm_cpuid.c - vmm/kvm_cpuid.c: the guest's CPUID is one consistent CPU
+ * test_kvm_cpuid.c - vmm/kvm/kvm_cpuid.c: the guest's CPUID is one consistent CPU
  * of the host's vendor, whichever vendor that is. Each test starts from a
  * made-up KVM_GET_SUPPORTED_CPUID answer of an Intel or an AMD host.
  */

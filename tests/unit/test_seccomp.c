@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_seccomp.c - the vCPU threads' seccomp filter (vmm/seccomp_filter.c)
+ * test_seccomp.c - the vCPU threads' seccomp filter (vmm/kvm/seccomp_filter.c)
  * for real: a forked child puts itself under the filter a vCPU thread
  * installs, then makes calls; the parent reads the child's stderr and exit
  * status. What a vCPU thread does must still work; a socket, an exec, an

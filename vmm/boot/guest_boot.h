@@ -4,7 +4,7 @@
  * Linux as bzImage or vmlinux) and its initrd, check them before any VM
  * exists, then write them and the boot data (multiboot information or the
  * Linux zero page, the boot GDT and page tables, the MP and ACPI tables)
- * into guest RAM. `ipivirt run` (vm.c) and libipivirt's
+ * into guest RAM. `ipivirt run` (machine/machine.c) and libipivirt's
  * ipivirt_guest_load() both go through it. Pure C: RAM is a buffer.
  */
 #ifndef IPIVIRT_GUEST_BOOT_H

@@ -77,12 +77,9 @@ static void esb_access(void *opaque, unsigned cpu, uint64_t addr, void *data,
 {
 	struct xive_dev *dev = opaque;
 	uint64_t off = addr;
-	uint32_t lisn = (uint32_t)(off >> dev->info.esb_page_shift >>
-				   (dev->info.esb_two_page ? 1 : 0));
-	bool trigger_page = dev->info.esb_two_page &&
-			    !((off >> dev->info.esb_page_shift) & 1);
+	uint32_t lisn;
 
-	if (is_write && trigger_page) {
+	if (xive_esb_trigger_page(&dev->info, off, &lisn) && is_write) {
 		if (cpu < IPIVIRT_MAX_CPUS)
 			atomic_fetch_add_explicit(&dev->sent[cpu], 1,
 						  memory_order_relaxed);

@@ -138,11 +138,10 @@ static void handle_mmio(struct kvm_ppc_vcpu *v)
 	if (len == 0 || len > sizeof(run->mmio.data))
 		return;
 	if (xive_esb_claims(vm->xive, addr, &off)) {
-		bool trigger = vm->info.esb_two_page &&
-			       !((off >> vm->info.esb_page_shift) & 1);
-		uint32_t lisn = (uint32_t)(off >> vm->info.esb_page_shift >>
-					   (vm->info.esb_two_page ? 1 : 0));
-		if (run->mmio.is_write && trigger)
+		uint32_t lisn;
+
+		if (xive_esb_trigger_page(&vm->info, off, &lisn) &&
+		    run->mmio.is_write)
 			(void)xive_ipi_guest_trigger(vm->router, lisn);
 		else
 			(void)xive_esb_access(vm->xive, off, run->mmio.data,

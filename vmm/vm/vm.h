@@ -86,7 +86,7 @@ struct vm_config {
 	bool ipi_yield;     /* sender yields its host CPU after an IPI */
 	/* --halt-poll: poll before sleeping in HLT, a fixed time (ns, 0: no)
 	 * or adaptive up to IPIVIRT_HALT_POLL_ADAPTIVE_MAX_NS; auto: adaptive when every
-	 * vCPU can have a host CPU of its own, else off (vm__create()). */
+	 * vCPU can have a host CPU of its own, else off (machine__create()). */
 	uint64_t halt_poll_ns;
 	bool halt_poll_adaptive;
 	bool halt_poll_auto;
