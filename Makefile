@@ -2,7 +2,7 @@
 #
 #   make            build build/ipivirt and the guest test kernels
 #   make run        boot the demo guest (4 vCPUs, call-function stress)
-#   make test       layering, unit tests (+ ASan/UBSan, TSan), hostile guests, fault
+#   make test       layering, names, unit tests (+ ASan/UBSan, TSan), hostile guests, fault
 #                   injection, guest tests on ipivirt and under QEMU, Linux
 #                   (ipistress) under QEMU and on ipivirt
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each
@@ -22,21 +22,9 @@ WARN := -Wall -Wextra -Werror
 CPPFLAGS := -D_GNU_SOURCE -Ivmm -Iinclude
 CFLAGS_COMMON := -std=c11 $(WARN) -g -pthread
 CFLAGS := $(CFLAGS_COMMON) -O2
-CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
-# Pure models: no KVM, unit-tested, embeddable.
-MODEL_SRCS := $(sort $(wildcard vmm/apic_*.c vmm/xive_*.c) vmm/ipi_domain.c)
-# The clock devices are pure models too; their registration functions need
-# the bus they register on (bus.c is pure C as well).
-MODEL_SRCS += vmm/pit.c vmm/pm_timer.c vmm/bus.c
-MODEL_SRCS += vmm/ioapic.c vmm/ioapic_route.c vmm/i8259.c
-# The ipivirt binary: the command line over libipivirt's public API.
-CLI_SRCS := vmm/cli/main.c vmm/cli/cli.c
-# The sub-folders of vmm/ are the VMM's layers (docs/architecture.md):
-# devices, boot, debug, the VM's state, the KVM backend, the machine.
-# kvm_ppc.c is the KVM-on-POWER backend: built by the ppc64le cross build.
-VMM_SRCS := $(filter-out $(CLI_SRCS) vmm/kvm/kvm_ppc.c,$(wildcard vmm/*/*.c))
-VMM_LIBS := -luring -llzma -lz -lzstd
+# Source lists and link flags: mk/sources.mk, the one place.
+include mk/sources.mk
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
 # Sanitizer variants build into their own trees.
@@ -85,9 +73,9 @@ $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_seccomp: $(BUILD)/$(v)/v
 # test_kvm_cpuid shapes made-up host CPUID tables.
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_kvm_cpuid: $(BUILD)/$(v)/vmm/kvm/kvm_cpuid.o))
 # test_guest_load drives ipivirt_guest_load() over the one boot path.
-GUEST_LOAD_SRCS := lib/guest.c $(wildcard vmm/boot/*.c)
+GUEST_LOAD_SRCS := lib/guest.c $(BOOT_SRCS)
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_guest_load: $(call objs,$(v),$(GUEST_LOAD_SRCS))))
-$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_guest_load: CHECK_LIBS += -llzma -lz -lzstd))
+$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_guest_load: CHECK_LIBS += $(LOADER_LIBS)))
 # test_flight_recorder fills the recorder's rings and reads its files back.
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_flight_recorder: $(BUILD)/$(v)/vmm/debug/flight_recorder.o))
 
@@ -142,7 +130,7 @@ guest-test-qemu: guest-tests
 test: deps-test
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit-test-release unit-test-asan unit-test-tsan
-	@$(MAKE) --no-print-directory layer-check cli-test vmm-test fuzz-smoke
+	@$(MAKE) --no-print-directory layer-check name-check cli-test vmm-test fuzz-smoke
 	@$(MAKE) --no-print-directory hostile-test inject-test
 	@$(MAKE) --no-print-directory xive-replay-test cross-test-ppc64le cross-build-ppc64le
 	@$(MAKE) --no-print-directory linux-patch-check linux-module linux-module-ppc64le
@@ -159,7 +147,7 @@ run: deps-run
 
 # The same models plus the KVM-on-POWER backend, cross-built for ppc64le.
 PPC_CC := powerpc64le-linux-gnu-gcc
-$(BUILD)/cross-ppc64le/ipivirt-ppc: tools/ipivirt-ppc.c vmm/kvm/kvm_ppc.c $(MODEL_SRCS) | deps-cross
+$(BUILD)/cross-ppc64le/ipivirt-ppc: tools/ipivirt-ppc.c $(PPC_BACKEND_SRCS) $(MODEL_SRCS) | deps-cross
 	@mkdir -p $(@D)
 	$(PPC_CC) $(CPPFLAGS) $(CFLAGS) -static $^ -o $@
 	@readelf -h $@ | grep -q 'PowerPC64' || { echo "not a PowerPC binary: $@"; exit 1; }

@@ -53,7 +53,7 @@ static int send_ipi(void *opaque, const struct apic_ipi *ipi)
 	return apic_ipi_route(vm->apic_router, ipi);
 }
 
-const struct apic_ops lib_apic_ops = {
+const struct apic_ops host_ops__apic = {
 	.now_ns = now_ns,
 	.guest_tsc = guest_tsc,
 	.kick = kick,
@@ -83,7 +83,7 @@ static void set_irq_line(void *opaque, unsigned cpu, bool level)
 		vm->ops.set_irq_line(vm->ops.opaque, cpu, level);
 }
 
-const struct xive_ops lib_xive_ops = {
+const struct xive_ops host_ops__xive = {
 	.read_mem = read_mem,
 	.write_mem = write_mem,
 	.set_irq_line = set_irq_line,

@@ -58,12 +58,12 @@ static inline int lib_copy_sized(void *dst, size_t dst_size, const void *src)
 }
 
 /* A public bit array as a cpumask; -EINVAL when it names a CPU >= nr_cpus. */
-int lib_cpumask_from_bits(struct cpumask *m, const uint64_t *bits,
+int ipi__cpumask_from_bits(struct cpumask *m, const uint64_t *bits,
 			  unsigned nr_bits, unsigned nr_cpus);
 
 /* The APIC model's callbacks over struct ipivirt_host_ops. */
-extern const struct apic_ops lib_apic_ops;
+extern const struct apic_ops host_ops__apic;
 /* The XIVE model's callbacks. */
-extern const struct xive_ops lib_xive_ops;
+extern const struct xive_ops host_ops__xive;
 
 #endif

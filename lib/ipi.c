@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * ipi.c - host-originated IPIs: the checked front end of vmm/ipi_domain.c
- * (ipi_reserve / ipi_destroy / ipi_send_single / ipi_send_mask) over the
+ * (ipi_domain_reserve / ipi_domain_release / ipi_domain_send_single / ipi_domain_send_mask) over the
  * VM's APIC vector domain or XIVE source domain.
  */
 #include <errno.h>
 
 #include "internal.h"
 
-int lib_cpumask_from_bits(struct cpumask *m, const uint64_t *bits,
+int ipi__cpumask_from_bits(struct cpumask *m, const uint64_t *bits,
 			  unsigned nr_bits, unsigned nr_cpus)
 {
 	cpumask_clear(m);
@@ -47,7 +47,7 @@ int ipivirt_ipi_reserve(struct ipivirt_vm *vm, unsigned domain,
 	if (!vm)
 		return -EINVAL;
 	if (mask) {
-		ret = lib_cpumask_from_bits(&m, mask, nr_bits, vm->cfg.nr_cpus);
+		ret = ipi__cpumask_from_bits(&m, mask, nr_bits, vm->cfg.nr_cpus);
 		if (ret || cpumask_empty(&m))
 			return -EINVAL;
 	} else {
@@ -67,12 +67,12 @@ int ipivirt_ipi_reserve(struct ipivirt_vm *vm, unsigned domain,
 	} else {
 		return -EINVAL;
 	}
-	return ipi_reserve(dom, &m, mask == NULL, arg);
+	return ipi_domain_reserve(dom, &m, mask == NULL, arg);
 }
 
 int ipivirt_ipi_destroy(struct ipivirt_vm *vm, unsigned virq)
 {
-	return vm ? ipi_destroy(vm->virqs, virq) : -EINVAL;
+	return vm ? ipi_domain_release(vm->virqs, virq) : -EINVAL;
 }
 
 int ipivirt_ipi_send_single(struct ipivirt_vm *vm, unsigned virq,
@@ -80,7 +80,7 @@ int ipivirt_ipi_send_single(struct ipivirt_vm *vm, unsigned virq,
 {
 	if (!vm || cpu >= vm->cfg.nr_cpus)
 		return -EINVAL;
-	return ipi_send_single(vm->virqs, virq, cpu);
+	return ipi_domain_send_single(vm->virqs, virq, cpu);
 }
 
 int ipivirt_ipi_send_mask(struct ipivirt_vm *vm, unsigned virq,
@@ -91,6 +91,6 @@ int ipivirt_ipi_send_mask(struct ipivirt_vm *vm, unsigned virq,
 
 	if (!vm)
 		return -EINVAL;
-	ret = lib_cpumask_from_bits(&m, mask, nr_bits, vm->cfg.nr_cpus);
-	return ret ? ret : ipi_send_mask(vm->virqs, virq, &m);
+	ret = ipi__cpumask_from_bits(&m, mask, nr_bits, vm->cfg.nr_cpus);
+	return ret ? ret : ipi_domain_send_mask(vm->virqs, virq, &m);
 }

@@ -12,7 +12,7 @@
 static int create_apic(struct ipivirt_vm *vm, struct ipivirt_vcpu *v,
 		       const struct ipivirt_vcpu_config *c)
 {
-	struct apic_ops ops = lib_apic_ops;
+	struct apic_ops ops = host_ops__apic;
 	struct apic_config ac = {
 		.size = sizeof(ac),
 		.cpu = c->cpu,

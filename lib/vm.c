@@ -32,7 +32,7 @@ static int check_config(const struct ipivirt_vm_config *c,
 static int create_xive(struct ipivirt_vm *vm)
 {
 	const struct ipivirt_vm_config *c = &vm->cfg;
-	struct xive_ops ops = lib_xive_ops;
+	struct xive_ops ops = host_ops__xive;
 	struct xive_config xc;
 	unsigned nr_irqs = c->xive_nr_irqs ? c->xive_nr_irqs
 					    : c->nr_cpus + XIVE_DEFAULT_EXTRA_IRQS;
@@ -83,7 +83,7 @@ int ipivirt_vm_create(const struct ipivirt_vm_config *cfg,
 		goto fail;
 
 	ret = -ENOMEM;
-	vm->virqs = virq_table_create(vm->cfg.max_ipis);
+	vm->virqs = irq_domain_table_create(vm->cfg.max_ipis);
 	if (!vm->virqs)
 		goto fail;
 	if (vm->cfg.controllers & IPIVIRT_CTRL_APIC) {
@@ -124,6 +124,6 @@ void ipivirt_vm_destroy(struct ipivirt_vm *vm)
 	if (vm->apic_bus)
 		apic_bus_destroy(vm->apic_bus);
 	if (vm->virqs)
-		virq_table_destroy(vm->virqs);
+		irq_domain_table_destroy(vm->virqs);
 	free(vm);
 }

@@ -184,11 +184,11 @@ int ipivirt_vmm_load_kernel(struct ipivirt_vmm *vmm, const char *kernel_path,
 	return 0;
 }
 
-/* The run's end as `ipivirt run` reports it (vm_exit_status()). */
+/* The run's end as `ipivirt run` reports it (vm__exit_status()). */
 static int exit_status(struct ipivirt_vmm *vmm)
 {
 	struct vm *vm = vmm->vm;
-	int status = vm_exit_status(vm);
+	int status = vm__exit_status(vm);
 
 	if (atomic_load(&vm->exit_kind) == VM_EXIT_CRASH)
 		snprintf(vmm->err, sizeof(vmm->err), "%s",
@@ -206,7 +206,7 @@ int ipivirt_vmm_run(struct ipivirt_vmm *vmm)
 	if (ret)
 		return ret;
 	if (atomic_load(&vmm->stop))
-		vm_request_exit(vmm->vm, VM_EXIT_SIGNAL, SIGTERM);
+		vm__request_exit(vmm->vm, VM_EXIT_SIGNAL, SIGTERM);
 	ret = machine__run(vmm->vm, vmm->err, sizeof(vmm->err));
 	if (vmm->cfg.stats)
 		stats__print(vmm->vm, stderr);
@@ -236,7 +236,7 @@ int ipivirt_vmm_stop(struct ipivirt_vmm *vmm)
 		return -EINVAL;
 	atomic_store(&vmm->stop, true);
 	if (atomic_load(&vmm->created))
-		vm_request_exit(vmm->vm, VM_EXIT_SIGNAL, SIGTERM);
+		vm__request_exit(vmm->vm, VM_EXIT_SIGNAL, SIGTERM);
 	return 0;
 }
 

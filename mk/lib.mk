@@ -121,6 +121,11 @@ install: lib
 lib-symbol-check: lib
 	tools/lib-symbol-check.sh $(LIB_SO) $(LIB_MAP) include/ipivirt.h $(LIB_A)
 
+# One naming rule over every object of the library and the binary.
+.PHONY: name-check
+name-check: $(LIB_OBJS) $(call objs,release,$(CLI_SRCS))
+	tools/name-check-test.sh $^
+
 # Every page renders without a groff warning; every link resolves.
 lib-man-check:
 	tools/man-check.sh man

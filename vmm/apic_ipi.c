@@ -171,7 +171,7 @@ static int guest_virq(struct apic_ipi_router *r, uint32_t hwirq)
 	virq = atomic_load_explicit(&r->virq_of[hwirq], memory_order_relaxed);
 	if (!virq) {
 		cpumask_fill(&all, apic_bus_nr_cpus(r->bus));
-		ret = ipi_reserve(r->ipi_domain, &all, true, &hwirq);
+		ret = ipi_domain_reserve(r->ipi_domain, &all, true, &hwirq);
 		if (ret < 0) {
 			pthread_mutex_unlock(&r->lock);
 			return ret;
@@ -213,7 +213,7 @@ int apic_ipi_route(struct apic_ipi_router *r, const struct apic_ipi *ipi)
 	virq = guest_virq(r, apic_ipi_hwirq(ipi));
 	if (virq < 0)
 		return virq;
-	__ipi_send_mask(r->tbl, (unsigned)virq, &targets);
+	ipi_domain_send_mask_unchecked(r->tbl, (unsigned)virq, &targets);
 	atomic_fetch_add_explicit(&r->messages, 1, memory_order_relaxed);
 	if (ipi->source_cpu < IPIVIRT_MAX_CPUS)
 		atomic_fetch_add_explicit(&r->sent[ipi->source_cpu], 1,

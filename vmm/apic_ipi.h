@@ -8,7 +8,7 @@
  * and its chip delivers it to each target APIC with apic_deliver().
  *
  * A guest ICR write is decoded by the APIC model (struct apic_ipi), its
- * targets found by apic_bus_route(), and it is sent with __ipi_send_mask()
+ * targets found by apic_bus_route(), and it is sent with ipi_domain_send_mask_unchecked()
  * on a global virq reserved, on first use, for its (mode, vector): so every
  * guest IPI goes through the same IPI domain calls host code uses.
  * Pure C: no KVM here.
@@ -50,7 +50,7 @@ struct irq_domain *apic_ipi_domain(struct apic_ipi_router *r);
  * apic_ipi_hwirq() - the vector-domain hwirq message @msg is sent as, once
  * apic_bus_route() chose its targets: the vector dropped for NMI and INIT,
  * lowest priority as fixed, the trigger kept for fixed only. Shared by
- * guest IPIs and the I/O APIC's messages (ioapic_route.c).
+ * guest IPIs and the I/O APIC's messages (ioapic_router.c).
  */
 uint32_t apic_ipi_hwirq(const struct apic_ipi *msg);
 

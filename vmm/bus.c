@@ -5,13 +5,13 @@
 
 #include "bus.h"
 
-void bus__init(struct bus *bus, const char *name)
+void bus_init(struct bus *bus, const char *name)
 {
 	memset(bus, 0, sizeof(*bus));
 	bus->name = name;
 }
 
-int bus__register(struct bus *bus, uint64_t base, uint64_t len,
+int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 		  bus_access_fn access, void *opaque, const char *name)
 {
 	if (len == 0 || !access || base + len < base)
@@ -30,7 +30,7 @@ int bus__register(struct bus *bus, uint64_t base, uint64_t len,
 	return 0;
 }
 
-bool bus__access(const struct bus *bus, unsigned cpu, uint64_t addr,
+bool bus_access(const struct bus *bus, unsigned cpu, uint64_t addr,
 		 void *data, unsigned len, bool is_write)
 {
 	for (unsigned i = 0; i < bus->nr; i++) {
@@ -48,7 +48,7 @@ bool bus__access(const struct bus *bus, unsigned cpu, uint64_t addr,
 	return false;
 }
 
-void bus__byte_io(void *dev, uint16_t port, void *data, unsigned len,
+void bus_byte_io(void *dev, uint16_t port, void *data, unsigned len,
 		  bool is_write, uint8_t (*read)(void *dev, uint16_t port),
 		  void (*write)(void *dev, uint16_t port, uint8_t value))
 {

@@ -34,24 +34,24 @@ struct bus {
 	const char *name;
 };
 
-void bus__init(struct bus *bus, const char *name);
+void bus_init(struct bus *bus, const char *name);
 /* Return 0, -EEXIST on overlap, -ENOSPC when full, -EINVAL for len 0. */
-int bus__register(struct bus *bus, uint64_t base, uint64_t len,
+int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 		  bus_access_fn access, void *opaque, const char *name);
 /*
  * Dispatch one access. Return true when a device claimed it; unclaimed
  * reads return all ones, unclaimed writes are dropped (as on a PC).
  */
 /*
- * bus__byte_io() - an ISA-style port access of @len bytes at @port, split
+ * bus_byte_io() - an ISA-style port access of @len bytes at @port, split
  * into byte accesses at consecutive ports of device @dev (what 8-bit
  * devices such as the PIT and the 8259s see of an inw/outl).
  */
-void bus__byte_io(void *dev, uint16_t port, void *data, unsigned len,
+void bus_byte_io(void *dev, uint16_t port, void *data, unsigned len,
 		  bool is_write, uint8_t (*read)(void *dev, uint16_t port),
 		  void (*write)(void *dev, uint16_t port, uint8_t value));
 
-bool bus__access(const struct bus *bus, unsigned cpu, uint64_t addr,
+bool bus_access(const struct bus *bus, unsigned cpu, uint64_t addr,
 		 void *data, unsigned len, bool is_write);
 
 #endif

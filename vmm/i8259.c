@@ -181,7 +181,7 @@ static void chip_reset(struct pic_chip *c, uint8_t vector_base)
 	c->need_icw4 = c->single = c->ltim = false;
 }
 
-struct i8259 *i8259__create(const struct i8259_ops *ops)
+struct i8259 *i8259_create(const struct i8259_ops *ops)
 {
 	struct i8259 *pic;
 
@@ -199,7 +199,7 @@ struct i8259 *i8259__create(const struct i8259_ops *ops)
 	return pic;
 }
 
-void i8259__destroy(struct i8259 *pic)
+void i8259_destroy(struct i8259 *pic)
 {
 	if (!pic)
 		return;
@@ -305,7 +305,7 @@ static void elcr_write(struct pic_chip *c, uint8_t v)
 	sync_level_irr(c);
 }
 
-uint8_t i8259__read(struct i8259 *pic, uint16_t port)
+uint8_t i8259_read(struct i8259 *pic, uint16_t port)
 {
 	uint8_t v = 0xff;
 
@@ -342,7 +342,7 @@ uint8_t i8259__read(struct i8259 *pic, uint16_t port)
 	return v;
 }
 
-void i8259__write(struct i8259 *pic, uint16_t port, uint8_t value)
+void i8259_write(struct i8259 *pic, uint16_t port, uint8_t value)
 {
 	pthread_mutex_lock(&pic->lock);
 	switch (port) {
@@ -429,19 +429,19 @@ int i8259_ack(struct i8259 *pic)
 
 static uint8_t pic_read_byte(void *pic, uint16_t port)
 {
-	return i8259__read(pic, port);
+	return i8259_read(pic, port);
 }
 
 static void pic_write_byte(void *pic, uint16_t port, uint8_t value)
 {
-	i8259__write(pic, port, value);
+	i8259_write(pic, port, value);
 }
 
 static void pic_io(void *opaque, unsigned cpu, uint64_t addr, void *data,
 		   unsigned len, bool is_write, uint16_t base)
 {
 	(void)cpu;
-	bus__byte_io(opaque, (uint16_t)(base + addr), data, len, is_write,
+	bus_byte_io(opaque, (uint16_t)(base + addr), data, len, is_write,
 		     pic_read_byte, pic_write_byte);
 }
 
@@ -463,19 +463,19 @@ static void elcr_access(void *opaque, unsigned cpu, uint64_t addr,
 	pic_io(opaque, cpu, addr, data, len, is_write, I8259_ELCR_BASE);
 }
 
-int i8259__register(struct i8259 *pic, struct bus *pio)
+int i8259_register(struct i8259 *pic, struct bus *pio)
 {
 	int err;
 
 	if (!pic || !pio)
 		return -EINVAL;
-	err = bus__register(pio, I8259_MASTER_BASE, 2, master_access, pic,
+	err = bus_register(pio, I8259_MASTER_BASE, 2, master_access, pic,
 			    "pic-master");
 	if (!err)
-		err = bus__register(pio, I8259_SLAVE_BASE, 2, slave_access, pic,
+		err = bus_register(pio, I8259_SLAVE_BASE, 2, slave_access, pic,
 				    "pic-slave");
 	if (!err)
-		err = bus__register(pio, I8259_ELCR_BASE, 2, elcr_access, pic,
+		err = bus_register(pio, I8259_ELCR_BASE, 2, elcr_access, pic,
 				    "elcr");
 	return err;
 }

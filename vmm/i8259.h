@@ -61,28 +61,28 @@ struct i8259_ops {
 struct i8259;
 
 /*
- * i8259__create() - a master/slave pair in the state a PC's firmware leaves
+ * i8259_create() - a master/slave pair in the state a PC's firmware leaves
  * before anyone initializes them: not initialized, every line masked (IMR
  * 0xff), vector bases 0x08 and 0x70, INTR low. Return: NULL when out of
  * memory or @ops is NULL.
  */
-struct i8259 *i8259__create(const struct i8259_ops *ops);
-void i8259__destroy(struct i8259 *pic);
+struct i8259 *i8259_create(const struct i8259_ops *ops);
+void i8259_destroy(struct i8259 *pic);
 
 /*
- * i8259__register() - claim 0x20-0x21, 0xa0-0xa1 and 0x4d0-0x4d1 on @pio.
+ * i8259_register() - claim 0x20-0x21, 0xa0-0xa1 and 0x4d0-0x4d1 on @pio.
  * Wider accesses are split into byte accesses at consecutive ports.
- * Return: 0, -EINVAL for NULL arguments, or an errno from bus__register().
+ * Return: 0, -EINVAL for NULL arguments, or an errno from bus_register().
  */
-int i8259__register(struct i8259 *pic, struct bus *pio);
+int i8259_register(struct i8259 *pic, struct bus *pio);
 
 /*
- * i8259__read() / i8259__write() - one byte at @port (one of the six
+ * i8259_read() / i8259_write() - one byte at @port (one of the six
  * above; anything else reads 0xff and ignores writes). Every value at
  * every port is accepted.
  */
-uint8_t i8259__read(struct i8259 *pic, uint16_t port);
-void i8259__write(struct i8259 *pic, uint16_t port, uint8_t value);
+uint8_t i8259_read(struct i8259 *pic, uint16_t port);
+void i8259_write(struct i8259 *pic, uint16_t port, uint8_t value);
 
 /*
  * i8259_set_irq() - ISA IRQ @irq (0-15; 8-15 on the slave) is at @level.

@@ -331,18 +331,18 @@ static void ioapic_access(void *opaque, unsigned cpu, uint64_t addr,
 }
 
 /**
- * ioapic__register() - claim the register window on an MMIO bus.
+ * ioapic_register() - claim the register window on an MMIO bus.
  * @io:   the I/O APIC.
  * @mmio: the bus.
  * @base: guest-physical base of the window.
  *
- * Return: 0, -EINVAL, or a negative errno from bus__register().
+ * Return: 0, -EINVAL, or a negative errno from bus_register().
  */
-int ioapic__register(struct ioapic *io, struct bus *mmio, uint64_t base)
+int ioapic_register(struct ioapic *io, struct bus *mmio, uint64_t base)
 {
 	if (!io || !mmio)
 		return -EINVAL;
-	return bus__register(mmio, base, IOAPIC_MMIO_SIZE, ioapic_access, io,
+	return bus_register(mmio, base, IOAPIC_MMIO_SIZE, ioapic_access, io,
 			     "ioapic");
 }
 

@@ -129,15 +129,15 @@ void ioapic_destroy(struct ioapic *io);
 void ioapic_reset(struct ioapic *io);
 
 /**
- * ioapic__register() - claim [@base, @base + IOAPIC_MMIO_SIZE) on @mmio.
+ * ioapic_register() - claim [@base, @base + IOAPIC_MMIO_SIZE) on @mmio.
  * @io:   the I/O APIC.
  * @mmio: an MMIO bus (bus.h).
  * @base: the window's guest-physical address, normally IOAPIC_DEFAULT_BASE.
  *
  * Return: 0, -EINVAL for NULL arguments, or a negative errno from
- * bus__register() (-EEXIST on overlap, -ENOSPC when the bus is full).
+ * bus_register() (-EEXIST on overlap, -ENOSPC when the bus is full).
  */
-int ioapic__register(struct ioapic *io, struct bus *mmio, uint64_t base);
+int ioapic_register(struct ioapic *io, struct bus *mmio, uint64_t base);
 
 /**
  * ioapic_mmio_read() - a guest read in the register window.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * mono_clock.h - CLOCK_MONOTONIC in nanoseconds: the one clock of the VMM
- * (vm_now_ns()), the flight recorder, the POWER backend and libipivirt's
+ * (vm__now_ns()), the flight recorder, the POWER backend and libipivirt's
  * default now_ns. Pure C, header only: models and tools may use it.
  */
 #ifndef IPIVIRT_MONO_CLOCK_H

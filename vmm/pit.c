@@ -3,7 +3,7 @@
  * pit.c - the 8254 PIT, computed from the clock rather than ticked.
  *
  * Each channel keeps when its counting element (CE) was loaded (@start, in
- * PIT clocks since pit__create()) and with what count; its value and OUT at
+ * PIT clocks since pit_create()) and with what count; its value and OUT at
  * any later time follow from the mode's arithmetic, so no host timer runs.
  * Timing follows the data sheet: a count (or a gate trigger) is loaded at
  * the first CLK edge after the write, and the CE decrements at every edge
@@ -452,7 +452,7 @@ static void update_irq(struct pit *pit, int64_t t)
 	}
 }
 
-struct pit *pit__create(const struct pit_ops *ops)
+struct pit *pit_create(const struct pit_ops *ops)
 {
 	struct pit *pit;
 
@@ -476,11 +476,11 @@ struct pit *pit__create(const struct pit_ops *ops)
 		c->running = c->gate;
 	}
 	pit->irq_level = ce_out(&pit->ch[0], 0);
-	pit->rise_at = NEVER; /* armed at the first access or pit__poll() */
+	pit->rise_at = NEVER; /* armed at the first access or pit_poll() */
 	return pit;
 }
 
-void pit__destroy(struct pit *pit)
+void pit_destroy(struct pit *pit)
 {
 	if (!pit)
 		return;
@@ -488,7 +488,7 @@ void pit__destroy(struct pit *pit)
 	free(pit);
 }
 
-uint8_t pit__read(struct pit *pit, uint16_t port)
+uint8_t pit_read(struct pit *pit, uint16_t port)
 {
 	uint8_t v = 0xff;
 	int64_t t;
@@ -509,7 +509,7 @@ uint8_t pit__read(struct pit *pit, uint16_t port)
 	return v;
 }
 
-void pit__write(struct pit *pit, uint16_t port, uint8_t value)
+void pit_write(struct pit *pit, uint16_t port, uint8_t value)
 {
 	int64_t t;
 
@@ -527,7 +527,7 @@ void pit__write(struct pit *pit, uint16_t port, uint8_t value)
 	pthread_mutex_unlock(&pit->lock);
 }
 
-bool pit__out(struct pit *pit, unsigned ch)
+bool pit_out(struct pit *pit, unsigned ch)
 {
 	bool out = false;
 
@@ -539,7 +539,7 @@ bool pit__out(struct pit *pit, unsigned ch)
 	return out;
 }
 
-void pit__poll(struct pit *pit)
+void pit_poll(struct pit *pit)
 {
 	pthread_mutex_lock(&pit->lock);
 	update_irq(pit, now_ticks(pit));
@@ -578,7 +578,7 @@ static int64_t next_rise(struct pit_channel *c, int64_t t)
 	return rise > t ? rise : NEVER;
 }
 
-uint64_t pit__next_event_ns(struct pit *pit)
+uint64_t pit_next_event_ns(struct pit *pit)
 {
 	int64_t rise;
 
@@ -592,19 +592,19 @@ uint64_t pit__next_event_ns(struct pit *pit)
 
 static uint8_t pit_read_byte(void *pit, uint16_t port)
 {
-	return pit__read(pit, port);
+	return pit_read(pit, port);
 }
 
 static void pit_write_byte(void *pit, uint16_t port, uint8_t value)
 {
-	pit__write(pit, port, value);
+	pit_write(pit, port, value);
 }
 
 static void pit_io(void *opaque, unsigned cpu, uint64_t addr, void *data,
 		   unsigned len, bool is_write, uint16_t base)
 {
 	(void)cpu;
-	bus__byte_io(opaque, (uint16_t)(base + addr), data, len, is_write,
+	bus_byte_io(opaque, (uint16_t)(base + addr), data, len, is_write,
 		     pit_read_byte, pit_write_byte);
 }
 
@@ -620,16 +620,16 @@ static void pit_portb_access(void *opaque, unsigned cpu, uint64_t addr,
 	pit_io(opaque, cpu, addr, data, len, is_write, PIT_PORT_CONTROL_B);
 }
 
-int pit__register(struct pit *pit, struct bus *pio)
+int pit_register(struct pit *pit, struct bus *pio)
 {
 	int err;
 
 	if (!pit || !pio)
 		return -EINVAL;
-	err = bus__register(pio, PIT_PORT_BASE, PIT_NR_PORTS,
+	err = bus_register(pio, PIT_PORT_BASE, PIT_NR_PORTS,
 			    pit_counters_access, pit, "pit");
 	if (!err)
-		err = bus__register(pio, PIT_PORT_CONTROL_B, 1,
+		err = bus_register(pio, PIT_PORT_CONTROL_B, 1,
 				    pit_portb_access, pit, "port-b");
 	return err;
 }

@@ -34,13 +34,13 @@
  * @now_ns: a monotonic clock in nanoseconds (any epoch); required.
  * @raise_irq: optional: channel 0's OUT line (IRQ0 on a PC) changed to
  *	@level. Called with the PIT's lock held, so it must not call back
- *	into the PIT. It is called when an access or pit__poll() observes a
+ *	into the PIT. It is called when an access or pit_poll() observes a
  *	change, and a rise that passed unseen between two looks (mode 2's
  *	one-clock low pulse) is replayed as false, true.
  * @timer_arm: optional, with @raise_irq: channel 0's next rise is now at
  *	@deadline_ns (now_ns clock), 0 when none is coming. The VMM arms a
- *	host timer and calls pit__poll() when it fires. Lock held, as above.
- *	Called from accesses and pit__poll(); call pit__poll() once after
+ *	host timer and calls pit_poll() when it fires. Lock held, as above.
+ *	Called from accesses and pit_poll(); call pit_poll() once after
  *	creation to arm the first one.
  * @opaque: passed to all three.
  */
@@ -54,49 +54,49 @@ struct pit_ops {
 struct pit;
 
 /**
- * pit__create() - a PIT in its power-on state: every channel in mode 3
+ * pit_create() - a PIT in its power-on state: every channel in mode 3
  * (square wave), LSB-then-MSB access, count 0 (65536); channels 0 and 1
  * run (their GATE is tied high), channel 2 waits for port 0x61 bit 0.
  * Time starts now (@ops->now_ns()).
  * Return: the PIT, or NULL when out of memory or @ops has no now_ns.
  */
-struct pit *pit__create(const struct pit_ops *ops);
-void pit__destroy(struct pit *pit);
+struct pit *pit_create(const struct pit_ops *ops);
+void pit_destroy(struct pit *pit);
 
 /**
- * pit__register() - claim ports 0x40-0x43 and 0x61 on @pio. Wider
+ * pit_register() - claim ports 0x40-0x43 and 0x61 on @pio. Wider
  * accesses are split into byte accesses at consecutive ports, as an ISA
  * bus does.
- * Return: 0 or a negative errno from bus__register().
+ * Return: 0 or a negative errno from bus_register().
  */
-int pit__register(struct pit *pit, struct bus *pio);
+int pit_register(struct pit *pit, struct bus *pio);
 
 /**
- * pit__read() / pit__write() - one byte access at I/O port @port (0x40-0x43
+ * pit_read() / pit_write() - one byte access at I/O port @port (0x40-0x43
  * or 0x61; anything else reads 0xff and ignores writes). Every value at
  * every port is accepted: garbage changes state the way it would on the
  * chip, never crashes or blocks.
  */
-uint8_t pit__read(struct pit *pit, uint16_t port);
-void pit__write(struct pit *pit, uint16_t port, uint8_t value);
+uint8_t pit_read(struct pit *pit, uint16_t port);
+void pit_write(struct pit *pit, uint16_t port, uint8_t value);
 
 /**
- * pit__out() - channel @ch's OUT line now (false for a bad @ch).
+ * pit_out() - channel @ch's OUT line now (false for a bad @ch).
  */
-bool pit__out(struct pit *pit, unsigned ch);
+bool pit_out(struct pit *pit, unsigned ch);
 
 /**
- * pit__poll() - bring channel 0's OUT up to date, calling raise_irq on a
+ * pit_poll() - bring channel 0's OUT up to date, calling raise_irq on a
  * change.
  */
-void pit__poll(struct pit *pit);
+void pit_poll(struct pit *pit);
 
 /**
- * pit__next_event_ns() - when (on the now_ns() clock) channel 0's OUT
+ * pit_next_event_ns() - when (on the now_ns() clock) channel 0's OUT
  * next rises, the edge that raises IRQ0.
  * Return: that time, or UINT64_MAX when no rise is coming (stopped,
  * waiting for a count or a gate, or already high for good).
  */
-uint64_t pit__next_event_ns(struct pit *pit);
+uint64_t pit_next_event_ns(struct pit *pit);
 
 #endif

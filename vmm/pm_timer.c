@@ -13,7 +13,7 @@ struct pm_timer {
 	uint64_t t0_ns;
 };
 
-struct pm_timer *pm_timer__create(const struct pm_timer_ops *ops)
+struct pm_timer *pm_timer_create(const struct pm_timer_ops *ops)
 {
 	struct pm_timer *tmr;
 
@@ -27,12 +27,12 @@ struct pm_timer *pm_timer__create(const struct pm_timer_ops *ops)
 	return tmr;
 }
 
-void pm_timer__destroy(struct pm_timer *tmr)
+void pm_timer_destroy(struct pm_timer *tmr)
 {
 	free(tmr);
 }
 
-uint32_t pm_timer__read(struct pm_timer *tmr)
+uint32_t pm_timer_read(struct pm_timer *tmr)
 {
 	uint64_t now = tmr->ops.now_ns(tmr->ops.opaque);
 	uint64_t ns = now > tmr->t0_ns ? now - tmr->t0_ns : 0;
@@ -51,17 +51,17 @@ static void pm_timer_access(void *opaque, unsigned cpu, uint64_t addr,
 	(void)cpu;
 	if (is_write)
 		return;
-	v = pm_timer__read(opaque);
+	v = pm_timer_read(opaque);
 	for (unsigned i = 0; i < len; i++) {
 		unsigned byte = (unsigned)addr + i;
 		b[i] = byte < PM_TIMER_LEN ? (uint8_t)(v >> (8 * byte)) : 0;
 	}
 }
 
-int pm_timer__register(struct pm_timer *tmr, struct bus *pio, uint16_t port)
+int pm_timer_register(struct pm_timer *tmr, struct bus *pio, uint16_t port)
 {
 	if (!tmr || !pio)
 		return -EINVAL;
-	return bus__register(pio, port, PM_TIMER_LEN, pm_timer_access, tmr,
+	return bus_register(pio, port, PM_TIMER_LEN, pm_timer_access, tmr,
 			     "acpi-pm-timer");
 }

@@ -34,24 +34,24 @@ struct pm_timer_ops {
 struct pm_timer;
 
 /**
- * pm_timer__create() - a PM timer reading 0 now and counting from there.
+ * pm_timer_create() - a PM timer reading 0 now and counting from there.
  * Return: the timer, or NULL when out of memory or @ops has no now_ns.
  */
-struct pm_timer *pm_timer__create(const struct pm_timer_ops *ops);
-void pm_timer__destroy(struct pm_timer *tmr);
+struct pm_timer *pm_timer_create(const struct pm_timer_ops *ops);
+void pm_timer_destroy(struct pm_timer *tmr);
 
 /**
- * pm_timer__read() - the counter now: 3.579545 MHz ticks since creation,
+ * pm_timer_read() - the counter now: 3.579545 MHz ticks since creation,
  * modulo 2^24. Safe from any thread (the model has no mutable state).
  */
-uint32_t pm_timer__read(struct pm_timer *tmr);
+uint32_t pm_timer_read(struct pm_timer *tmr);
 
 /**
- * pm_timer__register() - claim the 4 ports at @port on @pio. Reads of any
+ * pm_timer_register() - claim the 4 ports at @port on @pio. Reads of any
  * width return the matching bytes of the counter; writes are ignored (the
  * register is read-only).
- * Return: 0 or a negative errno from bus__register().
+ * Return: 0 or a negative errno from bus_register().
  */
-int pm_timer__register(struct pm_timer *tmr, struct bus *pio, uint16_t port);
+int pm_timer_register(struct pm_timer *tmr, struct bus *pio, uint16_t port);
 
 #endif

@@ -80,7 +80,7 @@ struct xive_ipi_router *xive_ipi_router_create(struct virq_table *tbl,
 	if (!r->ipi_domain)
 		goto out_source;
 	cpumask_fill(&all, nr_cpus);
-	virq = ipi_reserve(r->ipi_domain, &all, true, NULL);
+	virq = ipi_domain_reserve(r->ipi_domain, &all, true, NULL);
 	if (virq < 0)
 		goto out_ipi;
 	r->guest_virq = (unsigned)virq;
@@ -118,7 +118,7 @@ int xive_ipi_guest_trigger(struct xive_ipi_router *r, uint32_t lisn)
 {
 	/* IPI source n belongs to vCPU n (xive_ipi_source's numbering). */
 	if (lisn < r->nr_cpus && xive_ipi_source(r->xive, lisn) == lisn)
-		return ipi_send_single(r->tbl, r->guest_virq, lisn);
+		return ipi_domain_send_single(r->tbl, r->guest_virq, lisn);
 	return xive_trigger(r->xive, lisn) < 0 ? -EINVAL : 0;
 }
 

@@ -22,13 +22,12 @@ FUZZ_HDRS := tests/fuzz/fuzz_common.h tests/unit/apic_mock.h \
 	tests/unit/test_xive_fake.h $(wildcard vmm/*.h vmm/*/*.h)
 
 # What each target links: pure model sources only, plus the loaders / CLI.
-FUZZ_SRCS_fuzz_apic := $(sort $(wildcard vmm/apic_*.c)) vmm/ipi_domain.c
-FUZZ_SRCS_fuzz_ioapic := $(sort $(wildcard vmm/apic_*.c)) vmm/ipi_domain.c \
-	vmm/ioapic.c vmm/ioapic_route.c vmm/i8259.c vmm/bus.c
-FUZZ_SRCS_fuzz_xive := $(sort $(wildcard vmm/xive_*.c)) vmm/ipi_domain.c
-FUZZ_SRCS_fuzz_loader := vmm/boot/loader.c vmm/boot/loader_bzimage.c
+FUZZ_SRCS_fuzz_apic := $(APIC_SRCS) $(IPI_DOMAIN_SRCS)
+FUZZ_SRCS_fuzz_ioapic := $(APIC_SRCS) $(IPI_DOMAIN_SRCS) $(PC_IRQ_SRCS)
+FUZZ_SRCS_fuzz_xive := $(XIVE_SRCS) $(IPI_DOMAIN_SRCS)
+FUZZ_SRCS_fuzz_loader := $(LOADER_SRCS)
 FUZZ_SRCS_fuzz_cli := vmm/cli/cli.c
-FUZZ_LIBS_fuzz_loader := -llzma -lz -lzstd
+FUZZ_LIBS_fuzz_loader := $(LOADER_LIBS)
 
 # Input size caps: a few hundred operations for the models, an image of
 # up to 16 KiB (room for a compressed vmlinux), a short command line.

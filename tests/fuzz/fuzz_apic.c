@@ -166,7 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	R = NULL;
 	T = NULL;
 	if (hdr & 0x40) {
-		T = virq_table_create(256);
+		T = irq_domain_table_create(256);
 		R = T ? apic_ipi_router_create(T, M.bus) : NULL;
 		if (!R)
 			abort();
@@ -320,7 +320,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   (unsigned long long)recv, (unsigned long long)dels);
 		(void)sent;
 		apic_ipi_router_destroy(R);
-		virq_table_destroy(T);
+		irq_domain_table_destroy(T);
 	}
 	for (unsigned i = 0; i < N; i++)
 		apic_destroy(A[i]);

@@ -3,7 +3,7 @@
  * fuzz_ioapic.c - libFuzzer target for the PC's interrupt controllers
  * around the local APICs, wired as the VMM wires them: the I/O APIC
  * (vmm/ioapic.c) and its domain on the APIC vector domain
- * (vmm/ioapic_route.c), messages routed into 2-4 real local APIC models,
+ * (vmm/ioapic_router.c), messages routed into 2-4 real local APIC models,
  * their EOIs broadcast back; the 8259 pair (vmm/i8259.c) on the same ISA
  * lines, its INTR on every LINT0 (vmm/apic_lint.c), its INTA through
  * apic_ops.extint_ack.
@@ -32,7 +32,7 @@
 #include "fuzz_common.h"
 #include "i8259.h"
 #include "ioapic.h"
-#include "ioapic_route.h"
+#include "ioapic_router.h"
 
 #define MAX_APICS 4
 #define TABLE_VIRQS 256
@@ -116,7 +116,7 @@ static void check(void)
 			const struct ipi_irq_data *d;
 
 			pins_sending++;
-			d = irq_get_irq_data(T, virq);
+			d = irq_domain_get_irq_data(T, virq);
 			FUZZ_CHECK(d && d->hwirq == pin &&
 					   d->domain == ioapic_router_domain(IR) &&
 					   d->parent_data &&
@@ -126,7 +126,7 @@ static void check(void)
 		}
 	}
 	for (unsigned v = 1; v <= TABLE_VIRQS; v++) {
-		const struct ipi_irq_data *d = irq_get_irq_data(T, v);
+		const struct ipi_irq_data *d = irq_domain_get_irq_data(T, v);
 
 		if (d && d->domain == ioapic_router_domain(IR))
 			device_virqs++;
@@ -152,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mock_init(&M);
 	N = 2 + hdr % 3;
 	M.bus = apic_bus_create(N);
-	T = virq_table_create(TABLE_VIRQS);
+	T = irq_domain_table_create(TABLE_VIRQS);
 	R = (M.bus && T) ? apic_ipi_router_create(T, M.bus) : NULL;
 	IR = R ? ioapic_router_create(R, T, M.bus) : NULL;
 	if (!IR)
@@ -160,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	io_ops.opaque = IR;
 	IO = ioapic_create(&io_ops);
 	pic_intr = false;
-	PIC = i8259__create(&(struct i8259_ops){ .set_intr = pic_set_intr });
+	PIC = i8259_create(&(struct i8259_ops){ .set_intr = pic_set_intr });
 	if (!IO || !PIC)
 		abort();
 	for (unsigned i = 0; i < N; i++) {
@@ -260,9 +260,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			};
 			uint8_t b = fin_u8(&f);
 			if (b & 0x80)
-				(void)i8259__read(PIC, ports[b % 6]);
+				(void)i8259_read(PIC, ports[b % 6]);
 			else
-				i8259__write(PIC, ports[b % 6], fin_u8(&f));
+				i8259_write(PIC, ports[b % 6], fin_u8(&f));
 			break;
 		}
 		case 10: { /* a CPU takes an ExtINT if one is requested */
@@ -288,12 +288,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	ioapic_destroy(IO);
-	i8259__destroy(PIC);
+	i8259_destroy(PIC);
 	ioapic_router_destroy(IR);
 	apic_ipi_router_destroy(R);
 	for (unsigned i = 0; i < N; i++)
 		apic_destroy(A[i]);
 	apic_bus_destroy(M.bus);
-	virq_table_destroy(T);
+	irq_domain_table_destroy(T);
 	return 0;
 }

@@ -61,7 +61,7 @@ static struct world *world_create(void)
 		.send_ipi = mock_send_ipi,
 	};
 
-	w->tbl = virq_table_create(256);
+	w->tbl = irq_domain_table_create(256);
 	w->bus = apic_bus_create(NR_CPUS);
 	w->router = apic_ipi_router_create(w->tbl, w->bus);
 	ck_assert_ptr_nonnull(w->router);
@@ -87,7 +87,7 @@ static void world_destroy(struct world *w)
 	for (unsigned i = 0; i < NR_CPUS; i++)
 		apic_destroy(w->apic[i]);
 	apic_bus_destroy(w->bus);
-	virq_table_destroy(w->tbl);
+	irq_domain_table_destroy(w->tbl);
 	free(w);
 }
 
@@ -242,30 +242,30 @@ START_TEST(test_host_ipi_through_domain)
 	int virq, other;
 
 	cpumask_fill(&all, NR_CPUS);
-	virq = ipi_reserve(apic_ipi_domain(w->router), &all, false, &hwirq);
+	virq = ipi_domain_reserve(apic_ipi_domain(w->router), &all, false, &hwirq);
 	ck_assert_int_gt(virq, 0);
 	/* One vector for all CPUs. */
 	for (unsigned i = 0; i < NR_CPUS; i++)
-		ck_assert_uint_eq(ipi_get_hwirq(w->tbl, (unsigned)virq, i),
+		ck_assert_uint_eq(ipi_domain_get_hwirq(w->tbl, (unsigned)virq, i),
 				  hwirq);
 	cpumask_clear(&some);
 	cpumask_set(&some, 1);
 	cpumask_set(&some, 6);
-	ck_assert_int_eq(ipi_send_mask(w->tbl, (unsigned)virq, &some), 0);
+	ck_assert_int_eq(ipi_domain_send_mask(w->tbl, (unsigned)virq, &some), 0);
 	ck_assert_uint_eq(pending_mask(w, 0xe1), (1u << 1) | (1u << 6));
-	ck_assert_int_eq(ipi_send_single(w->tbl, (unsigned)virq, 2), 0);
+	ck_assert_int_eq(ipi_domain_send_single(w->tbl, (unsigned)virq, 2), 0);
 	ck_assert_uint_eq(pending_mask(w, 0xe1), (1u << 1) | (1u << 2) |
 							 (1u << 6));
 	/* With no request the domain picks a free fixed vector. */
-	other = ipi_reserve(apic_ipi_domain(w->router), &all, false, NULL);
+	other = ipi_domain_reserve(apic_ipi_domain(w->router), &all, false, NULL);
 	ck_assert_int_gt(other, 0);
-	uint32_t h = ipi_get_hwirq(w->tbl, (unsigned)other, 0);
+	uint32_t h = ipi_domain_get_hwirq(w->tbl, (unsigned)other, 0);
 	ck_assert_uint_eq(APIC_IPI_HWIRQ_MODE(h), APIC_DM_FIXED);
 	ck_assert_uint_ge(APIC_IPI_HWIRQ_VECTOR(h), 0x20);
 	ck_assert_uint_ne(h, hwirq);
 	/* Fixed vectors below 16 are not IPIs. */
 	hwirq = APIC_IPI_HWIRQ(0, APIC_DM_FIXED, 3);
-	ck_assert_int_eq(ipi_reserve(apic_ipi_domain(w->router), &all, false,
+	ck_assert_int_eq(ipi_domain_reserve(apic_ipi_domain(w->router), &all, false,
 				     &hwirq),
 			 -EINVAL);
 	world_destroy(w);

@@ -2,7 +2,7 @@
 /*
  * test_flight_recorder.c - the IPI flight recorder's files: rings filled
  * through the real hooks (one thread playing each vCPU in turn), then
- * fr_finish(). The trace-event file (FILE.json) is parsed here by a strict
+ * flight_recorder__finish(). The trace-event file (FILE.json) is parsed here by a strict
  * JSON parser and checked: one process, a named track per vCPU, the
  * expected slices on each track, properly nested, and flows that pair
  * each send with its injections; with no records, with a multicast,
@@ -345,7 +345,7 @@ static struct flight_recorder *new_recorder(struct trace *t, unsigned cpus,
 	strcpy(t->dir, "/tmp/test_fr.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(t->dir));
 	snprintf(t->path, sizeof(t->path), "%s/t.trace", t->dir);
-	fr = fr_create(t->path, entries, cpus, 0);
+	fr = flight_recorder__create(t->path, entries, cpus, 0);
 	ck_assert_ptr_nonnull(fr);
 	return fr;
 }
@@ -376,7 +376,7 @@ static long long us_to_ns(double us)
 }
 
 /*
- * fr_finish(), then read both files back: the text one's record count, and
+ * flight_recorder__finish(), then read both files back: the text one's record count, and
  * the JSON one parsed, its events listed, its vCPU tracks found.
  */
 static void finish(struct flight_recorder *fr, struct trace *t)
@@ -385,9 +385,9 @@ static void finish(struct flight_recorder *fr, struct trace *t)
 	const struct jval *events;
 	char *text;
 
-	fr_thread_start_slow(fr, ~0u); /* this thread records no more */
-	ck_assert_int_eq(fr_finish(fr, NULL, 0), 0);
-	fr_destroy(fr);
+	flight_recorder__thread_start_slow(fr, ~0u); /* this thread records no more */
+	ck_assert_int_eq(flight_recorder__finish(fr, NULL, 0), 0);
+	flight_recorder__destroy(fr);
 
 	text = slurp(t->path);
 	ck_assert(!strncmp(text, "# ipivirt-trace v1\n", 19));
@@ -617,28 +617,28 @@ static const struct ev *find_slice(const struct trace *t, unsigned cpu,
 /* The hooks of one IPI's sender side, as kvm_vcpu.c calls them. */
 static void send_ipi(struct flight_recorder *fr, unsigned src,
 		     unsigned vector, const unsigned *targets, size_t n,
-		     enum fr_stage kick)
+		     enum flight_recorder_stage kick)
 {
-	fr_thread_start_slow(fr, src);
-	fr_send_slow(src);
-	fr_route_slow(src, vector);
+	flight_recorder__thread_start_slow(fr, src);
+	flight_recorder__send_slow(src);
+	flight_recorder__route_slow(src, vector);
 	for (size_t i = 0; i < n; i++) {
-		fr_pending_slow(fr, targets[i]);
+		flight_recorder__pending_slow(fr, targets[i]);
 		if (kick)
-			fr_stage_slow(kick, targets[i]);
+			flight_recorder__stage_slow(kick, targets[i]);
 	}
 }
 
 /* The target side: an optional wake, the injection, an optional EOI. */
 static void take_ipi(struct flight_recorder *fr, unsigned cpu,
-		     enum fr_stage wake, unsigned vector, bool eoi)
+		     enum flight_recorder_stage wake, unsigned vector, bool eoi)
 {
-	fr_thread_start_slow(fr, cpu);
+	flight_recorder__thread_start_slow(fr, cpu);
 	if (wake)
-		fr_stage_slow(wake, cpu);
-	fr_inject_slow(fr, cpu, vector);
+		flight_recorder__stage_slow(wake, cpu);
+	flight_recorder__inject_slow(fr, cpu, vector);
 	if (eoi)
-		fr_stage_slow(FR_EOI, cpu);
+		flight_recorder__stage_slow(FR_EOI, cpu);
 }
 
 START_TEST(test_no_records)
@@ -672,9 +672,9 @@ START_TEST(test_unicast)
 	take_ipi(fr, 1, FR_WAKE_HALT, 0xfd, true);
 	/* A kick with no pending (shutdown), a route with no send: they carry
 	 * the last IPI's identity along but are no stage of it. */
-	fr_thread_start_slow(fr, 0);
-	fr_stage_slow(FR_KICK_FUTEX, 1);
-	fr_route_slow(0, 0xfd);
+	flight_recorder__thread_start_slow(fr, 0);
+	flight_recorder__stage_slow(FR_KICK_FUTEX, 1);
+	flight_recorder__route_slow(0, 0xfd);
 	finish(fr, &t);
 
 	ck_assert_uint_eq(t.text_records, 9);
@@ -725,16 +725,16 @@ START_TEST(test_multicast_coalesced_unmatched)
 	size_t n = 0;
 
 	/* vCPU 1 multicasts; 2 was halted, 0 in the guest (no EOI yet). */
-	fr_thread_start_slow(fr, 1);
-	fr_send_slow(1);
-	fr_route_slow(1, 0xfb);
-	fr_pending_slow(fr, 0);
-	fr_stage_slow(FR_KICK_SIGNAL, 0);
-	fr_pending_slow(fr, 2);
-	fr_stage_slow(FR_KICK_FUTEX, 2);
+	flight_recorder__thread_start_slow(fr, 1);
+	flight_recorder__send_slow(1);
+	flight_recorder__route_slow(1, 0xfb);
+	flight_recorder__pending_slow(fr, 0);
+	flight_recorder__stage_slow(FR_KICK_SIGNAL, 0);
+	flight_recorder__pending_slow(fr, 2);
+	flight_recorder__stage_slow(FR_KICK_FUTEX, 2);
 	take_ipi(fr, 2, FR_WAKE_HALT, 0xfb, true);
-	fr_thread_start_slow(fr, 0);
-	fr_stage_slow(FR_WAKE_HALT, 0); /* a wake the injection is not next to */
+	flight_recorder__thread_start_slow(fr, 0);
+	flight_recorder__stage_slow(FR_WAKE_HALT, 0); /* a wake the injection is not next to */
 	take_ipi(fr, 0, FR_WAKE_EXIT, 0xfb, false);
 	/* Two sends of 0xfc coalesce: the injection is the later's. */
 	send_ipi(fr, 1, 0xfc, to2, 1, 0);
@@ -798,9 +798,9 @@ START_TEST(test_wrapped_rings)
 		send_ipi(fr, 0, 0xfd, to1, 1, FR_KICK_FUTEX);
 		take_ipi(fr, 1, FR_WAKE_HALT, 0xfd, true);
 	}
-	fr_thread_start_slow(fr, 0);
-	fr_send_slow(0);
-	fr_route_slow(0, 0xfd);
+	flight_recorder__thread_start_slow(fr, 0);
+	flight_recorder__send_slow(0);
+	flight_recorder__route_slow(0, 0xfd);
 	finish(fr, &t);
 
 	ck_assert_uint_eq(t.text_records, 16);

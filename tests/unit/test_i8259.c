@@ -74,7 +74,7 @@ static struct i8259 *make_pic(void)
 	struct i8259 *p;
 
 	memset(&rec, 0, sizeof(rec));
-	p = i8259__create(&rec_ops);
+	p = i8259_create(&rec_ops);
 	ck_assert_ptr_nonnull(p);
 	return p;
 }
@@ -92,12 +92,12 @@ static struct i8259 *make_pic(void)
 
 static void out(struct i8259 *p, uint16_t port, uint8_t v)
 {
-	i8259__write(p, port, v);
+	i8259_write(p, port, v);
 }
 
 static uint8_t in(struct i8259 *p, uint16_t port)
 {
-	return i8259__read(p, port);
+	return i8259_read(p, port);
 }
 
 static uint8_t irr(struct i8259 *p, uint16_t cmd)
@@ -153,16 +153,16 @@ START_TEST(test_create_checks)
 	const struct i8259_ops none = { 0 };
 	struct i8259 *p;
 
-	ck_assert_ptr_null(i8259__create(NULL));
+	ck_assert_ptr_null(i8259_create(NULL));
 	/* set_intr is optional: the VMM may poll i8259_intr() instead. */
-	p = i8259__create(&none);
+	p = i8259_create(&none);
 	ck_assert_ptr_nonnull(p);
 	linux_init(p);
 	LINE(p, 1, true);
 	ck_assert(i8259_intr(p));
 	ACK(p, 0x21);
 	ck_assert(!i8259_intr(p));
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -199,7 +199,7 @@ START_TEST(test_power_on_state)
 	ACK(p, 0x0f);
 	ck_assert_uint_eq(isr(p, PM), 0);
 	INTR(p, false);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -226,7 +226,7 @@ START_TEST(test_firmware_vector_bases)
 	eoi(p, PM);
 	ck_assert_uint_eq(isr(p, PM), 0);
 	INTR(p, false);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -273,7 +273,7 @@ START_TEST(test_icw_sequences)
 	eoi(p, PM);
 	ck_assert_uint_eq(isr(p, PM), 0);
 	INTR(p, false);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -317,7 +317,7 @@ START_TEST(test_icw1_resets)
 	out(p, PM, OCW2_SEOI(3));
 	INTR(p, true);
 	ACK(p, 0x25);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -344,7 +344,7 @@ START_TEST(test_ocw3_read_select)
 	ck_assert_uint_eq(in(p, PM), 0); /* INTA consumed the edge */
 	ck_assert_uint_eq(in(p, PM), 0);
 	ck_assert_uint_eq(in(p, PMD), 0x10);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -379,7 +379,7 @@ START_TEST(test_elcr_reserved_bits)
 	pulse(p, 3);
 	INTR(p, false);
 	ck_assert_uint_eq(irr(p, PM), 0);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -389,62 +389,62 @@ START_TEST(test_bus_registration)
 	struct bus bus;
 	uint8_t buf[2];
 
-	bus__init(&bus, "pio");
-	ck_assert_int_eq(i8259__register(NULL, &bus), -EINVAL);
-	ck_assert_int_eq(i8259__register(p, NULL), -EINVAL);
-	ck_assert_int_eq(i8259__register(p, &bus), 0);
-	ck_assert_int_eq(i8259__register(p, &bus), -EEXIST);
+	bus_init(&bus, "pio");
+	ck_assert_int_eq(i8259_register(NULL, &bus), -EINVAL);
+	ck_assert_int_eq(i8259_register(p, NULL), -EINVAL);
+	ck_assert_int_eq(i8259_register(p, &bus), 0);
+	ck_assert_int_eq(i8259_register(p, &bus), -EEXIST);
 	/* outw 0x20: ICW1 at 0x20 and ICW2 at 0x21 in one access. */
 	buf[0] = 0x11;
 	buf[1] = 0x20;
-	ck_assert(bus__access(&bus, 0, PM, buf, 2, true));
+	ck_assert(bus_access(&bus, 0, PM, buf, 2, true));
 	buf[0] = 0x04;
-	ck_assert(bus__access(&bus, 0, PMD, buf, 1, true));
+	ck_assert(bus_access(&bus, 0, PMD, buf, 1, true));
 	buf[0] = 0x01;
-	ck_assert(bus__access(&bus, 0, PMD, buf, 1, true));
+	ck_assert(bus_access(&bus, 0, PMD, buf, 1, true));
 	buf[0] = 0x11;
 	buf[1] = 0x28;
-	ck_assert(bus__access(&bus, 1, PS, buf, 2, true));
+	ck_assert(bus_access(&bus, 1, PS, buf, 2, true));
 	buf[0] = 0x02;
-	ck_assert(bus__access(&bus, 1, PSD, buf, 1, true));
+	ck_assert(bus_access(&bus, 1, PSD, buf, 1, true));
 	buf[0] = 0x01;
-	ck_assert(bus__access(&bus, 1, PSD, buf, 1, true));
+	ck_assert(bus_access(&bus, 1, PSD, buf, 1, true));
 	/* OCW3 "read ISR" and OCW1 in one word; read both back. */
 	buf[0] = OCW3_ISR;
 	buf[1] = 0xf9;
-	ck_assert(bus__access(&bus, 0, PM, buf, 2, true));
+	ck_assert(bus_access(&bus, 0, PM, buf, 2, true));
 	memset(buf, 0x5a, sizeof(buf));
-	ck_assert(bus__access(&bus, 0, PM, buf, 2, false));
+	ck_assert(bus_access(&bus, 0, PM, buf, 2, false));
 	ck_assert_uint_eq(buf[0], 0);
 	ck_assert_uint_eq(buf[1], 0xf9);
 	LINE(p, 1, true);
 	INTR(p, true);
 	ACK(p, 0x21);
-	ck_assert(bus__access(&bus, 0, PM, buf, 2, false));
+	ck_assert(bus_access(&bus, 0, PM, buf, 2, false));
 	ck_assert_uint_eq(buf[0], 0x02);
 	ck_assert_uint_eq(buf[1], 0xf9);
 	buf[0] = OCW2_EOI;
-	ck_assert(bus__access(&bus, 0, PM, buf, 1, true));
-	ck_assert(bus__access(&bus, 0, PM, buf, 1, false));
+	ck_assert(bus_access(&bus, 0, PM, buf, 1, true));
+	ck_assert(bus_access(&bus, 0, PM, buf, 1, false));
 	ck_assert_uint_eq(buf[0], 0);
 	/* The ELCR as one word. */
 	buf[0] = buf[1] = 0xff;
-	ck_assert(bus__access(&bus, 0, ELCR0, buf, 2, true));
+	ck_assert(bus_access(&bus, 0, ELCR0, buf, 2, true));
 	memset(buf, 0, sizeof(buf));
-	ck_assert(bus__access(&bus, 0, ELCR0, buf, 2, false));
+	ck_assert(bus_access(&bus, 0, ELCR0, buf, 2, false));
 	ck_assert_uint_eq(buf[0], 0xf8);
 	ck_assert_uint_eq(buf[1], 0xde);
-	ck_assert(bus__access(&bus, 0, ELCR1, buf, 1, false));
+	ck_assert(bus_access(&bus, 0, ELCR1, buf, 1, false));
 	ck_assert_uint_eq(buf[0], 0xde);
 	/* Exactly the six ports: neighbours and straddling words are not
 	 * claimed. */
-	ck_assert(!bus__access(&bus, 0, 0x22, buf, 1, false));
-	ck_assert(!bus__access(&bus, 0, 0x1f, buf, 1, false));
-	ck_assert(!bus__access(&bus, 0, 0xa2, buf, 1, false));
-	ck_assert(!bus__access(&bus, 0, 0x4d2, buf, 1, false));
-	ck_assert(!bus__access(&bus, 0, PMD, buf, 2, false));
+	ck_assert(!bus_access(&bus, 0, 0x22, buf, 1, false));
+	ck_assert(!bus_access(&bus, 0, 0x1f, buf, 1, false));
+	ck_assert(!bus_access(&bus, 0, 0xa2, buf, 1, false));
+	ck_assert(!bus_access(&bus, 0, 0x4d2, buf, 1, false));
+	ck_assert(!bus_access(&bus, 0, PMD, buf, 2, false));
 	ck_assert_uint_eq(buf[0], 0xff);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -463,7 +463,7 @@ START_TEST(test_set_irq_bad_args)
 	ck_assert_int_eq(i8259_set_irq(p, 0, false), 0);
 	ck_assert_uint_eq(irr(p, PS), 0x80);
 	ck_assert_uint_eq(rec.calls, 0);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -502,7 +502,7 @@ START_TEST(test_linux_init_master_edge)
 	INTR(p, false);
 	LINE(p, 1, false);
 	ck_assert_uint_eq(rec.calls, 2);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -551,7 +551,7 @@ START_TEST(test_slave_through_cascade)
 	out(p, PMD, 0x00);
 	INTR(p, true);
 	ACK(p, 0x2a);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -591,7 +591,7 @@ START_TEST(test_priority_order)
 	INTR(p, false);
 	ck_assert_uint_eq(isr(p, PM), 0);
 	ck_assert_uint_eq(isr(p, PS), 0);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -636,7 +636,7 @@ START_TEST(test_higher_nests_lower)
 	eoi(p, PS);
 	eoi(p, PM);
 	INTR(p, false);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -663,7 +663,7 @@ START_TEST(test_slave_locked_out_while_cascade_in_service)
 	INTR(p, false);
 	ck_assert_uint_eq(isr(p, PM), 0);
 	ck_assert_uint_eq(isr(p, PS), 0);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -704,7 +704,7 @@ START_TEST(test_masked_edge_is_latched)
 	out(p, PSD, 0x00);
 	INTR(p, true);
 	ACK(p, 0x2c);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -749,7 +749,7 @@ START_TEST(test_edge_needs_low_to_high)
 	INTR(p, false);
 	ACK(p, 0x27); /* nothing left: IR7, nothing in service */
 	ck_assert_uint_eq(isr(p, PM), 0);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -797,7 +797,7 @@ START_TEST(test_level_elcr)
 	eoi(p, PM);
 	INTR(p, false);
 	ck_assert_uint_eq(irr(p, PS), 0);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -828,7 +828,7 @@ START_TEST(test_elcr_to_level_follows_line)
 	out(p, ELCR1, 0x02);
 	INTR(p, true);
 	ACK(p, 0x29);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -866,7 +866,7 @@ START_TEST(test_level_ltim)
 	INTR(p, false);
 	ck_assert_uint_eq(isr(p, PM), 0);
 	ck_assert_uint_eq(isr(p, PS), 0);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -891,7 +891,7 @@ START_TEST(test_slave_spurious)
 	eoi(p, PM);
 	ck_assert_uint_eq(isr(p, PM), 0);
 	INTR(p, false);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -938,7 +938,7 @@ START_TEST(test_auto_eoi)
 	ACK(p, 0x21); /* rotated, IR3 would have come first */
 	ACK(p, 0x23);
 	INTR(p, false);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -986,7 +986,7 @@ START_TEST(test_specific_eoi)
 	ACK(p, 0x20);
 	eoi(p, PM);
 	INTR(p, false);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -1022,7 +1022,7 @@ START_TEST(test_rotate_on_nonspecific_eoi)
 	eoi(p, PM);
 	INTR(p, false);
 	ck_assert_uint_eq(isr(p, PM), 0);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -1062,7 +1062,7 @@ START_TEST(test_set_priority)
 	eoi(p, PS);
 	eoi(p, PM);
 	INTR(p, false);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -1092,7 +1092,7 @@ START_TEST(test_poll_mode)
 	ck_assert_uint_eq(in(p, PM) & 0x80, 0);
 	ck_assert_uint_eq(isr(p, PM), 0);
 	INTR(p, false);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -1142,7 +1142,7 @@ START_TEST(test_special_mask_mode)
 	ck_assert_uint_eq(isr(p, PM), 0x80); /* a real IR7: in service */
 	eoi(p, PM);
 	INTR(p, false);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -1173,7 +1173,7 @@ START_TEST(test_special_mask_ignores_in_service)
 	out(p, PM, OCW2_SEOI(5));
 	INTR(p, true);
 	ACK(p, 0x25);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -1220,7 +1220,7 @@ START_TEST(test_set_intr_only_on_change)
 	for (unsigned i = 0; i < 8; i++)
 		ck_assert_int_eq(rec.seq[i], want[i]);
 	INTR(p, false);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -1292,7 +1292,7 @@ START_TEST(test_garbage_never_hurts)
 	eoi(p, PM);
 	INTR(p, false);
 	ck_assert_uint_eq(isr(p, PM), 0);
-	i8259__destroy(p);
+	i8259_destroy(p);
 }
 END_TEST
 
@@ -1359,8 +1359,8 @@ static void *mt_vcpu(void *arg)
 		if (v < 0 || v > 255)
 			atomic_fetch_add(&mt.bad, 1);
 		if (v >= 0x28 && v <= 0x2f)
-			i8259__write(mt.pic, PS, OCW2_EOI);
-		i8259__write(mt.pic, PM, OCW2_EOI);
+			i8259_write(mt.pic, PS, OCW2_EOI);
+		i8259_write(mt.pic, PM, OCW2_EOI);
 		atomic_fetch_add(&mt.acks, 1);
 	}
 	return NULL;
@@ -1379,21 +1379,21 @@ static void *mt_ports(void *arg)
 
 		switch (r % 5) {
 		case 0:
-			i8259__write(mt.pic, (uint16_t)(cmd + 1),
+			i8259_write(mt.pic, (uint16_t)(cmd + 1),
 				     (uint8_t)(r >> 16));
 			break;
 		case 1:
-			i8259__write(mt.pic, (r >> 9) & 1 ? ELCR1 : ELCR0,
+			i8259_write(mt.pic, (r >> 9) & 1 ? ELCR1 : ELCR0,
 				     (uint8_t)(r >> 16));
 			break;
 		case 2:
-			i8259__write(mt.pic, cmd,
+			i8259_write(mt.pic, cmd,
 				     (r >> 16) & 1 ? OCW3_ISR : OCW3_IRR);
-			(void)i8259__read(mt.pic, cmd);
+			(void)i8259_read(mt.pic, cmd);
 			break;
 		case 3:
-			(void)i8259__read(mt.pic, (uint16_t)(cmd + 1));
-			(void)i8259__read(mt.pic, ELCR0);
+			(void)i8259_read(mt.pic, (uint16_t)(cmd + 1));
+			(void)i8259_read(mt.pic, ELCR0);
 			break;
 		default:
 			(void)i8259_intr(mt.pic);
@@ -1410,7 +1410,7 @@ START_TEST(test_concurrent_lines_acks_ports)
 
 	memset(&mt, 0, sizeof(mt));
 	memset(&rec, 0, sizeof(rec));
-	mt.pic = i8259__create(&mt_ops);
+	mt.pic = i8259_create(&mt_ops);
 	ck_assert_ptr_nonnull(mt.pic);
 	linux_init(mt.pic);
 	ck_assert_int_eq(pthread_create(&vcpu, NULL, mt_vcpu, NULL), 0);
@@ -1456,7 +1456,7 @@ START_TEST(test_concurrent_lines_acks_ports)
 	ck_assert(atomic_load(&mt.level));
 	ck_assert_int_eq(i8259_ack(mt.pic), 0x2e);
 	ck_assert(!atomic_load(&mt.level));
-	i8259__destroy(mt.pic);
+	i8259_destroy(mt.pic);
 }
 END_TEST
 

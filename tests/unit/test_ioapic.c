@@ -643,33 +643,33 @@ START_TEST(test_bus_registration)
 	uint32_t v = 0;
 	uint8_t buf[8];
 
-	bus__init(&bus, "mmio");
-	ck_assert_int_eq(ioapic__register(NULL, &bus, IOAPIC_DEFAULT_BASE),
+	bus_init(&bus, "mmio");
+	ck_assert_int_eq(ioapic_register(NULL, &bus, IOAPIC_DEFAULT_BASE),
 			 -EINVAL);
-	ck_assert_int_eq(ioapic__register(io, NULL, IOAPIC_DEFAULT_BASE),
+	ck_assert_int_eq(ioapic_register(io, NULL, IOAPIC_DEFAULT_BASE),
 			 -EINVAL);
-	ck_assert_int_eq(ioapic__register(io, &bus, IOAPIC_DEFAULT_BASE), 0);
-	ck_assert_int_eq(ioapic__register(io, &bus, IOAPIC_DEFAULT_BASE + 0x800),
+	ck_assert_int_eq(ioapic_register(io, &bus, IOAPIC_DEFAULT_BASE), 0);
+	ck_assert_int_eq(ioapic_register(io, &bus, IOAPIC_DEFAULT_BASE + 0x800),
 			 -EEXIST);
 	v = IOAPIC_VERSION;
-	ck_assert(bus__access(&bus, 0, IOAPIC_DEFAULT_BASE, &v, 4, true));
+	ck_assert(bus_access(&bus, 0, IOAPIC_DEFAULT_BASE, &v, 4, true));
 	v = 0;
-	ck_assert(bus__access(&bus, 1, IOAPIC_DEFAULT_BASE + 0x10, &v, 4,
+	ck_assert(bus_access(&bus, 1, IOAPIC_DEFAULT_BASE + 0x10, &v, 4,
 			      false));
 	ck_assert_uint_eq(v, IOAPIC_VERSION_VALUE);
 	/* The whole page is the I/O APIC's; unused offsets read 0. */
 	memset(buf, 0xaa, sizeof(buf));
-	ck_assert(bus__access(&bus, 0, IOAPIC_DEFAULT_BASE + 0xff8, buf, 8,
+	ck_assert(bus_access(&bus, 0, IOAPIC_DEFAULT_BASE + 0xff8, buf, 8,
 			      false));
 	for (unsigned i = 0; i < 8; i++)
 		ck_assert_uint_eq(buf[i], 0);
-	ck_assert(!bus__access(&bus, 0, IOAPIC_DEFAULT_BASE + IOAPIC_MMIO_SIZE,
+	ck_assert(!bus_access(&bus, 0, IOAPIC_DEFAULT_BASE + IOAPIC_MMIO_SIZE,
 			       buf, 4, false));
 	/* Through the bus, a line fires as usual. */
 	v = IOAPIC_REDTBL(0);
-	bus__access(&bus, 0, IOAPIC_DEFAULT_BASE, &v, 4, true);
+	bus_access(&bus, 0, IOAPIC_DEFAULT_BASE, &v, 4, true);
 	v = 0x21;
-	bus__access(&bus, 0, IOAPIC_DEFAULT_BASE + 0x10, &v, 4, true);
+	bus_access(&bus, 0, IOAPIC_DEFAULT_BASE + 0x10, &v, 4, true);
 	ioapic_set_irq(io, 0, true);
 	ck_assert_uint_eq(rec.n, 1);
 	ck_assert_uint_eq(rec.msg[0].vector, 0x21);

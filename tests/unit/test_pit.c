@@ -61,7 +61,7 @@ static struct pit *make_pit(void)
 	struct pit *pit;
 
 	atomic_store(&clk.ns, BASE_NS);
-	pit = pit__create(&ops);
+	pit = pit_create(&ops);
 	ck_assert_ptr_nonnull(pit);
 	return pit;
 }
@@ -70,13 +70,13 @@ static struct pit *make_pit(void)
 static void program(struct pit *p, unsigned ch, unsigned rw, unsigned mode,
 		    bool bcd)
 {
-	pit__write(p, CMD, (uint8_t)(ch << 6 | rw << 4 | mode << 1 | bcd));
+	pit_write(p, CMD, (uint8_t)(ch << 6 | rw << 4 | mode << 1 | bcd));
 }
 
 static void count16(struct pit *p, unsigned ch, uint16_t v)
 {
-	pit__write(p, (uint16_t)(0x40 + ch), v & 0xff);
-	pit__write(p, (uint16_t)(0x40 + ch), v >> 8);
+	pit_write(p, (uint16_t)(0x40 + ch), v & 0xff);
+	pit_write(p, (uint16_t)(0x40 + ch), v >> 8);
 }
 
 /* Latch and read a channel programmed LSB-then-MSB. */
@@ -84,31 +84,31 @@ static uint16_t latched16(struct pit *p, unsigned ch)
 {
 	uint16_t lo, hi;
 
-	pit__write(p, CMD, (uint8_t)(ch << 6));
-	lo = pit__read(p, (uint16_t)(0x40 + ch));
-	hi = pit__read(p, (uint16_t)(0x40 + ch));
+	pit_write(p, CMD, (uint8_t)(ch << 6));
+	lo = pit_read(p, (uint16_t)(0x40 + ch));
+	hi = pit_read(p, (uint16_t)(0x40 + ch));
 	return (uint16_t)(hi << 8 | lo);
 }
 
 /* Read-back of the status byte only. */
 static uint8_t status(struct pit *p, unsigned ch)
 {
-	pit__write(p, CMD, (uint8_t)(0xe0 | 2u << ch));
-	return pit__read(p, (uint16_t)(0x40 + ch));
+	pit_write(p, CMD, (uint8_t)(0xe0 | 2u << ch));
+	return pit_read(p, (uint16_t)(0x40 + ch));
 }
 
 static bool out2(struct pit *p)
 {
-	return pit__read(p, PORTB) & PIT_PORTB_OUT2;
+	return pit_read(p, PORTB) & PIT_PORTB_OUT2;
 }
 
 START_TEST(test_create_checks)
 {
 	const struct pit_ops none = { 0 };
 
-	ck_assert_ptr_null(pit__create(NULL));
-	ck_assert_ptr_null(pit__create(&none));
-	pit__destroy(NULL);
+	ck_assert_ptr_null(pit_create(NULL));
+	ck_assert_ptr_null(pit_create(&none));
+	pit_destroy(NULL);
 }
 END_TEST
 
@@ -122,10 +122,10 @@ START_TEST(test_power_on_state)
 	at(&clk, 1000);
 	ck_assert_uint_eq(latched16(p, 0), (uint16_t)(65536 - 2 * 1000));
 	ck_assert_uint_eq(latched16(p, 2), 0); /* never loaded */
-	ck_assert_uint_eq(pit__read(p, PORTB) & 0xef, PIT_PORTB_OUT2);
-	ck_assert_uint_eq(pit__read(p, CMD), 0xff); /* write-only */
-	ck_assert_uint_eq(pit__read(p, 0x44), 0xff);
-	pit__destroy(p);
+	ck_assert_uint_eq(pit_read(p, PORTB) & 0xef, PIT_PORTB_OUT2);
+	ck_assert_uint_eq(pit_read(p, CMD), 0xff); /* write-only */
+	ck_assert_uint_eq(pit_read(p, 0x44), 0xff);
+	pit_destroy(p);
 }
 END_TEST
 
@@ -135,7 +135,7 @@ START_TEST(test_mode0_interrupt_on_terminal_count)
 
 	at(&clk, 10);
 	program(p, 0, 3, 0, false);
-	ck_assert(!pit__out(p, 0));
+	ck_assert(!pit_out(p, 0));
 	ck_assert_uint_eq(status(p, 0), 0x40 | 0x30); /* null count: no count */
 	count16(p, 0, 1000);
 	ck_assert_uint_eq(status(p, 0) & 0xc0, 0x40); /* loaded at next edge */
@@ -144,21 +144,21 @@ START_TEST(test_mode0_interrupt_on_terminal_count)
 	ck_assert_uint_eq(latched16(p, 0), 1000);
 	at(&clk, 11 + 999);
 	ck_assert_uint_eq(latched16(p, 0), 1);
-	ck_assert(!pit__out(p, 0));
+	ck_assert(!pit_out(p, 0));
 	at(&clk, 11 + 1000);
 	ck_assert_uint_eq(latched16(p, 0), 0);
-	ck_assert(pit__out(p, 0));
+	ck_assert(pit_out(p, 0));
 	ck_assert_uint_eq(status(p, 0), 0x80 | 0x30);
 	/* The counter wraps and goes on; OUT stays high. */
 	at(&clk, 11 + 1001);
 	ck_assert_uint_eq(latched16(p, 0), 0xffff);
 	at(&clk, 11 + 1000 + 70000);
 	ck_assert_uint_eq(latched16(p, 0), (uint16_t)(65536 - 70000 % 65536));
-	ck_assert(pit__out(p, 0));
+	ck_assert(pit_out(p, 0));
 	/* A new count drops OUT again. */
 	count16(p, 0, 5);
-	ck_assert(!pit__out(p, 0));
-	pit__destroy(p);
+	ck_assert(!pit_out(p, 0));
+	pit_destroy(p);
 }
 END_TEST
 
@@ -170,17 +170,17 @@ START_TEST(test_mode0_first_byte_stops_counting)
 	count16(p, 0, 500);
 	at(&clk, 101);
 	ck_assert_uint_eq(latched16(p, 0), 400);
-	pit__write(p, 0x40, 0x34); /* LSB of the next count: counting stops */
+	pit_write(p, 0x40, 0x34); /* LSB of the next count: counting stops */
 	at(&clk, 300);
 	ck_assert_uint_eq(latched16(p, 0), 400);
-	ck_assert(!pit__out(p, 0));
-	pit__write(p, 0x40, 0x12); /* MSB: 0x1234 loads at the next edge */
+	ck_assert(!pit_out(p, 0));
+	pit_write(p, 0x40, 0x12); /* MSB: 0x1234 loads at the next edge */
 	ck_assert_uint_eq(latched16(p, 0), 400);
 	at(&clk, 301);
 	ck_assert_uint_eq(latched16(p, 0), 0x1234);
 	at(&clk, 301 + 0x1234);
-	ck_assert(pit__out(p, 0));
-	pit__destroy(p);
+	ck_assert(pit_out(p, 0));
+	pit_destroy(p);
 }
 END_TEST
 
@@ -189,30 +189,30 @@ START_TEST(test_mode0_gate_pauses)
 	struct pit *p = make_pit();
 
 	/* Channel 2 with GATE low: loaded, but it does not count. */
-	pit__write(p, PORTB, 0);
+	pit_write(p, PORTB, 0);
 	program(p, 2, 3, 0, false);
 	count16(p, 2, 100);
 	at(&clk, 50);
 	ck_assert_uint_eq(latched16(p, 2), 100);
 	ck_assert(!out2(p));
-	pit__write(p, PORTB, PIT_PORTB_GATE2); /* counts at edges 51, 52... */
+	pit_write(p, PORTB, PIT_PORTB_GATE2); /* counts at edges 51, 52... */
 	at(&clk, 80);
 	ck_assert_uint_eq(latched16(p, 2), 100 - 30);
-	pit__write(p, PORTB, 0); /* held at 70 */
+	pit_write(p, PORTB, 0); /* held at 70 */
 	at(&clk, 1000);
 	ck_assert_uint_eq(latched16(p, 2), 70);
 	ck_assert(!out2(p));
-	pit__write(p, PORTB, PIT_PORTB_GATE2);
+	pit_write(p, PORTB, PIT_PORTB_GATE2);
 	at(&clk, 1000 + 69);
 	ck_assert_uint_eq(latched16(p, 2), 1);
 	ck_assert(!out2(p));
 	at(&clk, 1000 + 70);
 	ck_assert(out2(p));
-	pit__write(p, PORTB, 0); /* OUT stays high while held */
+	pit_write(p, PORTB, 0); /* OUT stays high while held */
 	at(&clk, 5000);
 	ck_assert(out2(p));
 	ck_assert_uint_eq(latched16(p, 2), 0);
-	pit__destroy(p);
+	pit_destroy(p);
 }
 END_TEST
 
@@ -226,7 +226,7 @@ START_TEST(test_mode1_gate_triggers_one_shot)
 	at(&clk, 500); /* no trigger, no count */
 	ck_assert(out2(p));
 	ck_assert_uint_eq(status(p, 2) & 0xc0, 0xc0); /* OUT, null count */
-	pit__write(p, PORTB, PIT_PORTB_GATE2);
+	pit_write(p, PORTB, PIT_PORTB_GATE2);
 	at(&clk, 501);
 	ck_assert(!out2(p));
 	ck_assert_uint_eq(status(p, 2) & 0xc0, 0);
@@ -237,22 +237,22 @@ START_TEST(test_mode1_gate_triggers_one_shot)
 	ck_assert(out2(p));
 	ck_assert_uint_eq(latched16(p, 2), 0);
 	/* GATE level does not matter; only a rising edge retriggers. */
-	pit__write(p, PORTB, 0);
+	pit_write(p, PORTB, 0);
 	at(&clk, 700);
 	ck_assert(out2(p));
 	count16(p, 2, 50); /* for the next trigger only */
 	ck_assert(out2(p));
-	pit__write(p, PORTB, PIT_PORTB_GATE2);
+	pit_write(p, PORTB, PIT_PORTB_GATE2);
 	at(&clk, 701 + 25);
 	ck_assert(!out2(p));
 	ck_assert_uint_eq(latched16(p, 2), 25);
-	pit__write(p, PORTB, 0); /* retrigger mid-pulse: starts over */
-	pit__write(p, PORTB, PIT_PORTB_GATE2);
+	pit_write(p, PORTB, 0); /* retrigger mid-pulse: starts over */
+	pit_write(p, PORTB, PIT_PORTB_GATE2);
 	at(&clk, 727 + 49);
 	ck_assert(!out2(p));
 	at(&clk, 727 + 50);
 	ck_assert(out2(p));
-	pit__destroy(p);
+	pit_destroy(p);
 }
 END_TEST
 
@@ -261,12 +261,12 @@ START_TEST(test_mode2_rate_generator)
 	struct pit *p = make_pit();
 
 	program(p, 0, 3, 2, false);
-	ck_assert(pit__out(p, 0));
+	ck_assert(pit_out(p, 0));
 	count16(p, 0, 10);
 	for (int64_t e = 0; e < 30; e++) {
 		at(&clk, 1 + e);
 		ck_assert_uint_eq(latched16(p, 0), 10 - e % 10);
-		ck_assert_int_eq(pit__out(p, 0), e % 10 != 9); /* low at 1 */
+		ck_assert_int_eq(pit_out(p, 0), e % 10 != 9); /* low at 1 */
 	}
 	/* A new count waits for the end of the period. */
 	at(&clk, 1 + 33); /* value 7 */
@@ -278,11 +278,11 @@ START_TEST(test_mode2_rate_generator)
 	ck_assert_uint_eq(latched16(p, 0), 4);
 	ck_assert_uint_eq(status(p, 0) & 0x40, 0);
 	at(&clk, 1 + 43);
-	ck_assert(!pit__out(p, 0));
+	ck_assert(!pit_out(p, 0));
 	at(&clk, 1 + 44);
 	ck_assert_uint_eq(latched16(p, 0), 4);
-	ck_assert(pit__out(p, 0));
-	pit__destroy(p);
+	ck_assert(pit_out(p, 0));
+	pit_destroy(p);
 }
 END_TEST
 
@@ -290,22 +290,22 @@ START_TEST(test_mode2_gate_stops_and_reloads)
 {
 	struct pit *p = make_pit();
 
-	pit__write(p, PORTB, PIT_PORTB_GATE2);
+	pit_write(p, PORTB, PIT_PORTB_GATE2);
 	program(p, 2, 3, 2, false);
 	count16(p, 2, 100);
 	at(&clk, 1 + 99); /* count 1: OUT low */
 	ck_assert(!out2(p));
-	pit__write(p, PORTB, 0); /* GATE low: stops, OUT high at once */
+	pit_write(p, PORTB, 0); /* GATE low: stops, OUT high at once */
 	ck_assert(out2(p));
 	at(&clk, 5000);
 	ck_assert_uint_eq(latched16(p, 2), 1);
 	ck_assert(out2(p));
-	pit__write(p, PORTB, PIT_PORTB_GATE2); /* reload on the rising edge */
+	pit_write(p, PORTB, PIT_PORTB_GATE2); /* reload on the rising edge */
 	at(&clk, 5001);
 	ck_assert_uint_eq(latched16(p, 2), 100);
 	at(&clk, 5001 + 99);
 	ck_assert(!out2(p));
-	pit__destroy(p);
+	pit_destroy(p);
 }
 END_TEST
 
@@ -320,7 +320,7 @@ START_TEST(test_mode3_square_wave)
 	for (int64_t e = 0; e < 20; e++) {
 		at(&clk, 1 + e);
 		ck_assert_uint_eq(latched16(p, 0), even[e % 10]);
-		ck_assert_int_eq(pit__out(p, 0), e % 10 < 5);
+		ck_assert_int_eq(pit_out(p, 0), e % 10 < 5);
 	}
 	/* Odd: N-1 down by twos, high one clock longer than low. */
 	program(p, 1, 3, 3, false);
@@ -329,9 +329,9 @@ START_TEST(test_mode3_square_wave)
 	for (int64_t e = 0; e < 14; e++) {
 		at(&clk, 101 + e);
 		ck_assert_uint_eq(latched16(p, 1), odd[e % 7]);
-		ck_assert_int_eq(pit__out(p, 1), e % 7 < 4);
+		ck_assert_int_eq(pit_out(p, 1), e % 7 < 4);
 	}
-	pit__destroy(p);
+	pit_destroy(p);
 }
 END_TEST
 
@@ -344,28 +344,28 @@ START_TEST(test_mode3_new_count_at_half_cycle)
 	at(&clk, 1 + 10); /* high half, until 50 */
 	count16(p, 0, 20);
 	at(&clk, 1 + 49);
-	ck_assert(pit__out(p, 0));
+	ck_assert(pit_out(p, 0));
 	ck_assert_uint_eq(latched16(p, 0), 2);
 	at(&clk, 1 + 50); /* new count, low half of 10 clocks */
-	ck_assert(!pit__out(p, 0));
+	ck_assert(!pit_out(p, 0));
 	ck_assert_uint_eq(latched16(p, 0), 20);
 	at(&clk, 1 + 59);
-	ck_assert(!pit__out(p, 0));
+	ck_assert(!pit_out(p, 0));
 	at(&clk, 1 + 60);
-	ck_assert(pit__out(p, 0));
+	ck_assert(pit_out(p, 0));
 	at(&clk, 1 + 70);
-	ck_assert(!pit__out(p, 0));
+	ck_assert(!pit_out(p, 0));
 	/* Written in the low half: takes over at the end of the cycle. */
 	at(&clk, 1 + 72);
 	count16(p, 0, 6);
 	at(&clk, 1 + 79);
-	ck_assert(!pit__out(p, 0));
+	ck_assert(!pit_out(p, 0));
 	at(&clk, 1 + 80);
-	ck_assert(pit__out(p, 0));
+	ck_assert(pit_out(p, 0));
 	ck_assert_uint_eq(latched16(p, 0), 6);
 	at(&clk, 1 + 83);
-	ck_assert(!pit__out(p, 0));
-	pit__destroy(p);
+	ck_assert(!pit_out(p, 0));
+	pit_destroy(p);
 }
 END_TEST
 
@@ -374,24 +374,24 @@ START_TEST(test_mode4_software_strobe)
 	struct pit *p = make_pit();
 
 	program(p, 0, 3, 4, false);
-	ck_assert(pit__out(p, 0));
+	ck_assert(pit_out(p, 0));
 	count16(p, 0, 5);
 	for (int64_t e = 0; e < 12; e++) {
 		at(&clk, 1 + e);
 		ck_assert_uint_eq(latched16(p, 0), (uint16_t)(5 - e));
-		ck_assert_int_eq(pit__out(p, 0), e != 5);
+		ck_assert_int_eq(pit_out(p, 0), e != 5);
 	}
 	/* The strobe comes once; the wrapped counter does not repeat it. */
 	at(&clk, 1 + 5 + 65536);
-	ck_assert(pit__out(p, 0));
+	ck_assert(pit_out(p, 0));
 	/* Mode 4: the first byte of a count does not stop it. */
 	at(&clk, 100000);
 	count16(p, 0, 300);
 	at(&clk, 100001 + 100);
-	pit__write(p, 0x40, 0x10);
+	pit_write(p, 0x40, 0x10);
 	at(&clk, 100001 + 150);
 	ck_assert_uint_eq(latched16(p, 0), 150);
-	pit__destroy(p);
+	pit_destroy(p);
 }
 END_TEST
 
@@ -403,7 +403,7 @@ START_TEST(test_mode5_hardware_strobe)
 	count16(p, 2, 8);
 	at(&clk, 100);
 	ck_assert(out2(p));
-	pit__write(p, PORTB, PIT_PORTB_GATE2);
+	pit_write(p, PORTB, PIT_PORTB_GATE2);
 	for (int64_t e = 0; e < 12; e++) {
 		at(&clk, 101 + e);
 		ck_assert_int_eq(out2(p), e != 8);
@@ -413,14 +413,14 @@ START_TEST(test_mode5_hardware_strobe)
 	program(p, 0, 3, 6, false);
 	count16(p, 0, 4);
 	at(&clk, 201 + 3);
-	ck_assert(!pit__out(p, 0));
+	ck_assert(!pit_out(p, 0));
 	ck_assert_uint_eq(status(p, 0) & 0x0e, 6 << 1);
 	program(p, 0, 3, 7, false);
 	at(&clk, 300);
 	count16(p, 0, 4);
 	at(&clk, 301 + 2);
-	ck_assert(!pit__out(p, 0));
-	pit__destroy(p);
+	ck_assert(!pit_out(p, 0));
+	pit_destroy(p);
 }
 END_TEST
 
@@ -431,31 +431,31 @@ START_TEST(test_latch_holds_and_latches_once)
 	program(p, 0, 3, 0, false);
 	count16(p, 0, 0xffff);
 	at(&clk, 1 + 0x100);
-	pit__write(p, CMD, 0x00); /* latch channel 0 */
+	pit_write(p, CMD, 0x00); /* latch channel 0 */
 	at(&clk, 1 + 0x300);
-	pit__write(p, CMD, 0x00); /* ignored: still latched */
-	ck_assert_uint_eq(pit__read(p, 0x40), 0xff);
+	pit_write(p, CMD, 0x00); /* ignored: still latched */
+	ck_assert_uint_eq(pit_read(p, 0x40), 0xff);
 	at(&clk, 1 + 0x500);
-	ck_assert_uint_eq(pit__read(p, 0x40), 0xfe);
+	ck_assert_uint_eq(pit_read(p, 0x40), 0xfe);
 	/* Released: live reads, then a new latch takes the new value. */
-	ck_assert_uint_eq(pit__read(p, 0x40), 0xff);
-	ck_assert_uint_eq(pit__read(p, 0x40), 0xfa);
+	ck_assert_uint_eq(pit_read(p, 0x40), 0xff);
+	ck_assert_uint_eq(pit_read(p, 0x40), 0xfa);
 	ck_assert_uint_eq(latched16(p, 0), 0xffff - 0x500);
 	/* One latched byte in LSB-only and MSB-only modes. */
 	program(p, 1, 1, 0, false);
-	pit__write(p, 0x41, 0x80);
+	pit_write(p, 0x41, 0x80);
 	at(&clk, 1 + 0x500 + 1 + 0x10);
-	pit__write(p, CMD, 0x40);
-	ck_assert_uint_eq(pit__read(p, 0x41), 0x70);
-	ck_assert_uint_eq(pit__read(p, 0x41), 0x70); /* live, same time */
+	pit_write(p, CMD, 0x40);
+	ck_assert_uint_eq(pit_read(p, 0x41), 0x70);
+	ck_assert_uint_eq(pit_read(p, 0x41), 0x70); /* live, same time */
 	program(p, 1, 2, 0, false);
-	pit__write(p, 0x41, 0x80); /* 0x8000 */
+	pit_write(p, 0x41, 0x80); /* 0x8000 */
 	at(&clk, 1 + 0x500 + 1 + 0x10 + 1 + 0x300);
-	pit__write(p, CMD, 0x40);
+	pit_write(p, CMD, 0x40);
 	at(&clk, 1 + 0x500 + 1 + 0x10 + 1 + 0x900);
-	ck_assert_uint_eq(pit__read(p, 0x41), 0x7d);
-	ck_assert_uint_eq(pit__read(p, 0x41), 0x77); /* live */
-	pit__destroy(p);
+	ck_assert_uint_eq(pit_read(p, 0x41), 0x7d);
+	ck_assert_uint_eq(pit_read(p, 0x41), 0x77); /* live */
+	pit_destroy(p);
 }
 END_TEST
 
@@ -463,35 +463,35 @@ START_TEST(test_read_back_status_and_count)
 {
 	struct pit *p = make_pit();
 
-	pit__write(p, PORTB, PIT_PORTB_GATE2);
+	pit_write(p, PORTB, PIT_PORTB_GATE2);
 	program(p, 2, 3, 0, false); /* Linux's 0xb0 */
 	count16(p, 2, 1000);
 	at(&clk, 1 + 100);
-	pit__write(p, CMD, 0xc8); /* status and count of channel 2 */
+	pit_write(p, CMD, 0xc8); /* status and count of channel 2 */
 	at(&clk, 1 + 600);
-	pit__write(p, CMD, 0xc8); /* latched once: ignored */
-	ck_assert_uint_eq(pit__read(p, 0x42), 0x30); /* status first */
-	ck_assert_uint_eq(pit__read(p, 0x42), 900 & 0xff);
-	ck_assert_uint_eq(pit__read(p, 0x42), 900 >> 8);
-	ck_assert_uint_eq(pit__read(p, 0x42), 400 & 0xff); /* live again */
+	pit_write(p, CMD, 0xc8); /* latched once: ignored */
+	ck_assert_uint_eq(pit_read(p, 0x42), 0x30); /* status first */
+	ck_assert_uint_eq(pit_read(p, 0x42), 900 & 0xff);
+	ck_assert_uint_eq(pit_read(p, 0x42), 900 >> 8);
+	ck_assert_uint_eq(pit_read(p, 0x42), 400 & 0xff); /* live again */
 	/* Count latched before status: the status still reads first. */
-	pit__write(p, CMD, 0xd8); /* count only */
-	pit__write(p, CMD, 0xe8); /* status only */
+	pit_write(p, CMD, 0xd8); /* count only */
+	pit_write(p, CMD, 0xe8); /* status only */
 	at(&clk, 1 + 1000);
-	ck_assert_uint_eq(pit__read(p, 0x42), 0x30);
-	ck_assert_uint_eq(pit__read(p, 0x42), 400 & 0xff);
-	ck_assert_uint_eq(pit__read(p, 0x42), 400 >> 8);
+	ck_assert_uint_eq(pit_read(p, 0x42), 0x30);
+	ck_assert_uint_eq(pit_read(p, 0x42), 400 & 0xff);
+	ck_assert_uint_eq(pit_read(p, 0x42), 400 >> 8);
 	/* Status of several channels at once; OUT now high. */
 	program(p, 1, 1, 4, true);
-	pit__write(p, CMD, 0xee); /* status of 0, 1 and 2 */
-	ck_assert_uint_eq(pit__read(p, 0x40) & 0x7f, 0x36);
-	ck_assert_uint_eq(pit__read(p, 0x41), 0x80 | 0x40 | 0x10 | 4 << 1 | 1);
-	ck_assert_uint_eq(pit__read(p, 0x42), 0x80 | 0x30);
+	pit_write(p, CMD, 0xee); /* status of 0, 1 and 2 */
+	ck_assert_uint_eq(pit_read(p, 0x40) & 0x7f, 0x36);
+	ck_assert_uint_eq(pit_read(p, 0x41), 0x80 | 0x40 | 0x10 | 4 << 1 | 1);
+	ck_assert_uint_eq(pit_read(p, 0x42), 0x80 | 0x30);
 	/* Bit 0 (reserved) set, no channel selected: nothing latched, so
 	 * two reads at the same time give the same live byte. */
-	pit__write(p, CMD, 0xc1);
-	ck_assert_uint_eq(pit__read(p, 0x41), pit__read(p, 0x41));
-	pit__destroy(p);
+	pit_write(p, CMD, 0xc1);
+	ck_assert_uint_eq(pit_read(p, 0x41), pit_read(p, 0x41));
+	pit_destroy(p);
 }
 END_TEST
 
@@ -502,31 +502,31 @@ START_TEST(test_flip_flops)
 	program(p, 0, 3, 0, false);
 	count16(p, 0, 0x1234);
 	at(&clk, 1);
-	ck_assert_uint_eq(pit__read(p, 0x40), 0x34);
-	ck_assert_uint_eq(pit__read(p, 0x40), 0x12);
-	ck_assert_uint_eq(pit__read(p, 0x40), 0x34);
+	ck_assert_uint_eq(pit_read(p, 0x40), 0x34);
+	ck_assert_uint_eq(pit_read(p, 0x40), 0x12);
+	ck_assert_uint_eq(pit_read(p, 0x40), 0x34);
 	/* A control word resets both flip-flops. */
 	program(p, 0, 3, 0, false);
-	ck_assert_uint_eq(pit__read(p, 0x40), 0x34);
-	pit__write(p, 0x40, 0x78);
+	ck_assert_uint_eq(pit_read(p, 0x40), 0x34);
+	pit_write(p, 0x40, 0x78);
 	program(p, 0, 3, 0, false);
 	count16(p, 0, 0x0100);
 	at(&clk, 2);
 	ck_assert_uint_eq(latched16(p, 0), 0x0100);
 	/* LSB only: the MSB is 0; MSB only: the LSB is 0. */
 	program(p, 0, 1, 0, false);
-	pit__write(p, 0x40, 0xff);
+	pit_write(p, 0x40, 0xff);
 	at(&clk, 3 + 0x0f);
-	ck_assert_uint_eq(pit__read(p, 0x40), 0xf0);
-	ck_assert_uint_eq(pit__read(p, 0x40), 0xf0);
+	ck_assert_uint_eq(pit_read(p, 0x40), 0xf0);
+	ck_assert_uint_eq(pit_read(p, 0x40), 0xf0);
 	at(&clk, 3 + 0xff);
-	ck_assert(pit__out(p, 0));
+	ck_assert(pit_out(p, 0));
 	program(p, 0, 2, 0, false);
-	pit__write(p, 0x40, 0x02); /* 0x0200, loaded at edge 259 */
+	pit_write(p, 0x40, 0x02); /* 0x0200, loaded at edge 259 */
 	at(&clk, 259 + 0x100);
-	ck_assert_uint_eq(pit__read(p, 0x40), 0x01);
-	ck_assert_uint_eq(pit__read(p, 0x40), 0x01);
-	pit__destroy(p);
+	ck_assert_uint_eq(pit_read(p, 0x40), 0x01);
+	ck_assert_uint_eq(pit_read(p, 0x40), 0x01);
+	pit_destroy(p);
 }
 END_TEST
 
@@ -541,28 +541,28 @@ START_TEST(test_count_zero_is_largest)
 	at(&clk, 2);
 	ck_assert_uint_eq(latched16(p, 0), 0xffff);
 	at(&clk, 65536);
-	ck_assert(!pit__out(p, 0));
+	ck_assert(!pit_out(p, 0));
 	at(&clk, 65537);
-	ck_assert(pit__out(p, 0));
+	ck_assert(pit_out(p, 0));
 	/* Mode 2 with 0: a 65536-clock period. */
 	program(p, 0, 3, 2, false);
 	at(&clk, 100000);
 	count16(p, 0, 0);
 	at(&clk, 100001 + 65535);
-	ck_assert(!pit__out(p, 0));
+	ck_assert(!pit_out(p, 0));
 	ck_assert_uint_eq(latched16(p, 0), 1);
 	at(&clk, 100001 + 65536);
-	ck_assert(pit__out(p, 0));
+	ck_assert(pit_out(p, 0));
 	/* BCD 0 is 10000. */
 	program(p, 0, 3, 0, true);
 	at(&clk, 200000);
 	count16(p, 0, 0);
 	at(&clk, 200001 + 9999);
-	ck_assert(!pit__out(p, 0));
+	ck_assert(!pit_out(p, 0));
 	ck_assert_uint_eq(latched16(p, 0), 0x0001);
 	at(&clk, 200001 + 10000);
-	ck_assert(pit__out(p, 0));
-	pit__destroy(p);
+	ck_assert(pit_out(p, 0));
+	pit_destroy(p);
 }
 END_TEST
 
@@ -576,7 +576,7 @@ START_TEST(test_bcd)
 	ck_assert_uint_eq(latched16(p, 0), 0x1199);
 	at(&clk, 1 + 1234);
 	ck_assert_uint_eq(latched16(p, 0), 0x0000);
-	ck_assert(pit__out(p, 0));
+	ck_assert(pit_out(p, 0));
 	at(&clk, 1 + 1235); /* wraps to 9999 */
 	ck_assert_uint_eq(latched16(p, 0), 0x9999);
 	ck_assert_uint_eq(status(p, 0) & 1, 1);
@@ -594,7 +594,7 @@ START_TEST(test_bcd)
 	count16(p, 0, 0x00a0); /* 10 * 10 = 100 */
 	at(&clk, 6001);
 	ck_assert_uint_eq(latched16(p, 0), 0x0100);
-	pit__destroy(p);
+	pit_destroy(p);
 }
 END_TEST
 
@@ -603,26 +603,26 @@ START_TEST(test_port61)
 	struct pit *p = make_pit();
 	uint8_t a, b;
 
-	ck_assert_uint_eq(pit__read(p, PORTB) & 0x0f, 0);
-	pit__write(p, PORTB, 0xff); /* only bits 0-3 stick */
-	a = pit__read(p, PORTB);
-	b = pit__read(p, PORTB);
+	ck_assert_uint_eq(pit_read(p, PORTB) & 0x0f, 0);
+	pit_write(p, PORTB, 0xff); /* only bits 0-3 stick */
+	a = pit_read(p, PORTB);
+	b = pit_read(p, PORTB);
 	ck_assert_uint_eq(a & 0x0f, 0x0f);
 	ck_assert_uint_eq(a & 0xc0, 0); /* no NMI sources */
 	ck_assert_uint_eq((a ^ b) & PIT_PORTB_REFRESH, PIT_PORTB_REFRESH);
 	ck_assert_uint_eq((a ^ b) & ~PIT_PORTB_REFRESH, 0);
-	pit__write(p, PORTB, PIT_PORTB_SPEAKER);
-	ck_assert_uint_eq(pit__read(p, PORTB) & 0x0f, PIT_PORTB_SPEAKER);
+	pit_write(p, PORTB, PIT_PORTB_SPEAKER);
+	ck_assert_uint_eq(pit_read(p, PORTB) & 0x0f, PIT_PORTB_SPEAKER);
 	/* Bit 5 is channel 2's OUT, whatever is written there. */
 	program(p, 2, 3, 0, false);
 	count16(p, 2, 10);
-	pit__write(p, PORTB, PIT_PORTB_GATE2 | PIT_PORTB_OUT2);
+	pit_write(p, PORTB, PIT_PORTB_GATE2 | PIT_PORTB_OUT2);
 	ck_assert(!out2(p));
 	at(&clk, 11);
 	ck_assert(out2(p));
-	pit__write(p, PORTB, PIT_PORTB_GATE2);
+	pit_write(p, PORTB, PIT_PORTB_GATE2);
 	ck_assert(out2(p));
-	pit__destroy(p);
+	pit_destroy(p);
 }
 END_TEST
 
@@ -632,13 +632,13 @@ END_TEST
 static uint8_t inb_slow(struct pit *p, uint16_t port)
 {
 	advance_ns(&clk, IO_NS);
-	return pit__read(p, port);
+	return pit_read(p, port);
 }
 
 static void outb_slow(struct pit *p, uint8_t v, uint16_t port)
 {
 	advance_ns(&clk, IO_NS);
-	pit__write(p, port, v);
+	pit_write(p, port, v);
 }
 
 START_TEST(test_linux_pit_calibrate_tsc)
@@ -662,7 +662,7 @@ START_TEST(test_linux_pit_calibrate_tsc)
 	/* (t2 - t1) / 10 ms: 1,000,000 kHz within one poll (0.015%). */
 	ck_assert_uint_ge((t2 - t1) / 10, 1000000 - 300);
 	ck_assert_uint_le((t2 - t1) / 10, 1000000 + 300);
-	pit__destroy(p);
+	pit_destroy(p);
 }
 END_TEST
 
@@ -718,7 +718,7 @@ START_TEST(test_linux_quick_pit_calibrate)
 	/* Linux stops once its error is below 500 ppm. */
 	ck_assert_uint_ge(khz, 1000000 - 500);
 	ck_assert_uint_le(khz, 1000000 + 500);
-	pit__destroy(p);
+	pit_destroy(p);
 }
 END_TEST
 
@@ -731,11 +731,11 @@ START_TEST(test_garbage_never_hurts)
 
 	/* Every control word, then reads of every port. */
 	for (unsigned v = 0; v < 256; v++) {
-		pit__write(p, CMD, (uint8_t)v);
+		pit_write(p, CMD, (uint8_t)v);
 		for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
-			(void)pit__read(p, ports[i]);
-		pit__write(p, (uint16_t)(0x40 + v % 3), (uint8_t)v);
-		ck_assert_uint_eq(pit__read(p, PORTB) & 0xc0, 0);
+			(void)pit_read(p, ports[i]);
+		pit_write(p, (uint16_t)(0x40 + v % 3), (uint8_t)v);
+		ck_assert_uint_eq(pit_read(p, PORTB) & 0xc0, 0);
 	}
 	for (unsigned i = 0; i < 200000; i++) {
 		uint64_t r = test_rand(&s);
@@ -750,26 +750,26 @@ START_TEST(test_garbage_never_hurts)
 				advance_ns(&clk, (r >> 20) % (4ull << 40));
 			break;
 		case 2:
-			(void)pit__next_event_ns(p);
-			pit__poll(p);
-			(void)pit__out(p, (unsigned)(r >> 16) % 5);
+			(void)pit_next_event_ns(p);
+			pit_poll(p);
+			(void)pit_out(p, (unsigned)(r >> 16) % 5);
 			break;
 		case 3:
 		case 4:
-			(void)pit__read(p, port);
+			(void)pit_read(p, port);
 			break;
 		default:
-			pit__write(p, port, (uint8_t)(r >> 16));
+			pit_write(p, port, (uint8_t)(r >> 16));
 			break;
 		}
 	}
 	/* Still a working PIT. */
 	program(p, 0, 3, 0, false);
 	count16(p, 0, 3);
-	ck_assert(!pit__out(p, 0));
+	ck_assert(!pit_out(p, 0));
 	advance_ns(&clk, 10000);
-	ck_assert(pit__out(p, 0));
-	pit__destroy(p);
+	ck_assert(pit_out(p, 0));
+	pit_destroy(p);
 }
 END_TEST
 
@@ -785,7 +785,7 @@ START_TEST(test_clock_going_backwards)
 	ck_assert_uint_eq(latched16(p, 0), 50);   /* time stands still */
 	at(&clk, 61);
 	ck_assert_uint_eq(latched16(p, 0), 40);
-	pit__destroy(p);
+	pit_destroy(p);
 }
 END_TEST
 
@@ -795,31 +795,31 @@ START_TEST(test_bus_registration)
 	struct bus bus;
 	uint8_t buf[4] = { 0 };
 
-	bus__init(&bus, "pio");
-	ck_assert_int_eq(pit__register(NULL, &bus), -EINVAL);
-	ck_assert_int_eq(pit__register(p, &bus), 0);
-	ck_assert_int_eq(pit__register(p, &bus), -EEXIST);
+	bus_init(&bus, "pio");
+	ck_assert_int_eq(pit_register(NULL, &bus), -EINVAL);
+	ck_assert_int_eq(pit_register(p, &bus), 0);
+	ck_assert_int_eq(pit_register(p, &bus), -EEXIST);
 	/* Linux's sequence through the bus. */
 	buf[0] = 0xb0;
-	ck_assert(bus__access(&bus, 0, 0x43, buf, 1, true));
+	ck_assert(bus_access(&bus, 0, 0x43, buf, 1, true));
 	buf[0] = 0x10;
 	buf[1] = 0x00;
-	ck_assert(bus__access(&bus, 0, 0x42, buf, 1, true));
-	ck_assert(bus__access(&bus, 0, 0x42, buf + 1, 1, true));
+	ck_assert(bus_access(&bus, 0, 0x42, buf, 1, true));
+	ck_assert(bus_access(&bus, 0, 0x42, buf + 1, 1, true));
 	buf[0] = PIT_PORTB_GATE2;
-	ck_assert(bus__access(&bus, 0, 0x61, buf, 1, true));
-	ck_assert(bus__access(&bus, 0, 0x61, buf, 1, false));
+	ck_assert(bus_access(&bus, 0, 0x61, buf, 1, true));
+	ck_assert(bus_access(&bus, 0, 0x61, buf, 1, false));
 	ck_assert_uint_eq(buf[0] & (PIT_PORTB_GATE2 | PIT_PORTB_OUT2),
 			  PIT_PORTB_GATE2);
 	at(&clk, 100);
-	ck_assert(bus__access(&bus, 0, 0x61, buf, 1, false));
+	ck_assert(bus_access(&bus, 0, 0x61, buf, 1, false));
 	ck_assert_uint_eq(buf[0] & PIT_PORTB_OUT2, PIT_PORTB_OUT2);
 	/* inl 0x40: four byte reads, 0x43 floating. */
-	ck_assert(bus__access(&bus, 0, 0x40, buf, 4, false));
+	ck_assert(bus_access(&bus, 0, 0x40, buf, 4, false));
 	ck_assert_uint_eq(buf[3], 0xff);
 	/* Port 0x61 is one byte: a word there is not the PIT's. */
-	ck_assert(!bus__access(&bus, 0, 0x61, buf, 2, false));
-	pit__destroy(p);
+	ck_assert(!bus_access(&bus, 0, 0x61, buf, 2, false));
+	pit_destroy(p);
 }
 END_TEST
 
@@ -853,36 +853,36 @@ START_TEST(test_irq0_hook_and_next_event)
 	uint64_t when;
 
 	atomic_store(&irqc.clk.ns, 5000);
-	p = pit__create(&ops);
+	p = pit_create(&ops);
 	ck_assert_ptr_nonnull(p);
 	/* Linux's periodic tick: mode 2, LATCH for 1000 Hz. */
-	pit__write(p, CMD, 0x34);
-	pit__write(p, 0x40, 1193 & 0xff);
-	pit__write(p, 0x40, 1193 >> 8);
+	pit_write(p, CMD, 0x34);
+	pit_write(p, 0x40, 1193 & 0xff);
+	pit_write(p, 0x40, 1193 >> 8);
 	ck_assert_uint_eq(irqc.log.calls, 0); /* OUT stayed high */
-	when = pit__next_event_ns(p);
+	when = pit_next_event_ns(p);
 	ck_assert_uint_eq(when, 5000 + tick_ns(1 + 1193));
 	/* Just before the rise, OUT is low (count 1): reported. */
 	atomic_store(&irqc.clk.ns, 5000 + tick_ns(1193));
-	pit__poll(p);
+	pit_poll(p);
 	ck_assert_uint_eq(irqc.log.calls, 1);
 	ck_assert(!irqc.log.level);
 	atomic_store(&irqc.clk.ns, when);
-	pit__poll(p);
+	pit_poll(p);
 	ck_assert_uint_eq(irqc.log.calls, 2);
 	ck_assert(irqc.log.level);
-	ck_assert_uint_eq(pit__next_event_ns(p), 5000 + tick_ns(1 + 2 * 1193));
+	ck_assert_uint_eq(pit_next_event_ns(p), 5000 + tick_ns(1 + 2 * 1193));
 	/* Mode 0 one-shot: one rise, then none. */
-	pit__write(p, CMD, 0x30);
+	pit_write(p, CMD, 0x30);
 	ck_assert_uint_eq(irqc.log.calls, 3); /* mode 0: OUT low */
-	pit__write(p, 0x40, 10);
-	pit__write(p, 0x40, 0);
-	when = pit__next_event_ns(p);
+	pit_write(p, 0x40, 10);
+	pit_write(p, 0x40, 0);
+	when = pit_next_event_ns(p);
 	atomic_store(&irqc.clk.ns, when);
-	pit__poll(p);
+	pit_poll(p);
 	ck_assert(irqc.log.level);
-	ck_assert_uint_eq(pit__next_event_ns(p), UINT64_MAX);
-	pit__destroy(p);
+	ck_assert_uint_eq(pit_next_event_ns(p), UINT64_MAX);
+	pit_destroy(p);
 }
 END_TEST
 
@@ -920,31 +920,31 @@ START_TEST(test_irq0_unseen_pulse_and_timer_arm)
 	memset(&edge, 0, sizeof(edge));
 	edge.level = true; /* power-on mode 3 starts high */
 	atomic_store(&irqc.clk.ns, 7000);
-	p = pit__create(&ops);
+	p = pit_create(&ops);
 	ck_assert_ptr_nonnull(p);
-	pit__poll(p); /* arms the power-on square wave's first rise */
+	pit_poll(p); /* arms the power-on square wave's first rise */
 	ck_assert_uint_eq(edge.arms, 1);
-	ck_assert_uint_eq(edge.armed, pit__next_event_ns(p));
+	ck_assert_uint_eq(edge.armed, pit_next_event_ns(p));
 	/* Mode 2 at 1000 Hz, polled only when the armed timer fires: the
 	 * one-clock low pulse is never seen, yet every period is an edge. */
-	pit__write(p, CMD, 0x34);
-	pit__write(p, 0x40, 1193 & 0xff);
-	pit__write(p, 0x40, 1193 >> 8);
+	pit_write(p, CMD, 0x34);
+	pit_write(p, 0x40, 1193 & 0xff);
+	pit_write(p, 0x40, 1193 >> 8);
 	edge.rises = 0;
 	for (unsigned i = 0; i < 5; i++) {
 		uint64_t when = edge.armed;
 
-		ck_assert_uint_eq(when, pit__next_event_ns(p));
+		ck_assert_uint_eq(when, pit_next_event_ns(p));
 		atomic_store(&irqc.clk.ns, when + 3000); /* a late timer */
-		pit__poll(p);
+		pit_poll(p);
 		ck_assert_uint_eq(edge.rises, i + 1);
 		ck_assert(edge.level);
 		ck_assert_uint_gt(edge.armed, when);
 	}
 	/* Stopped (mode 0 waiting for its count): disarmed. */
-	pit__write(p, CMD, 0x30);
+	pit_write(p, CMD, 0x30);
 	ck_assert_uint_eq(edge.armed, 0);
-	pit__destroy(p);
+	pit_destroy(p);
 }
 END_TEST
 
@@ -968,9 +968,9 @@ static void *hammer(void *arg)
 		uint16_t port = (uint16_t)(r % 3 ? 0x40 + (r >> 8) % 4 : 0x61);
 
 		if (r & 0x10000)
-			pit__write(p, port, (uint8_t)(r >> 24));
+			pit_write(p, port, (uint8_t)(r >> 24));
 		else
-			(void)pit__read(p, port);
+			(void)pit_read(p, port);
 	}
 	return NULL;
 }
@@ -978,7 +978,7 @@ static void *hammer(void *arg)
 START_TEST(test_concurrent_vcpus)
 {
 	const struct pit_ops ops = { .now_ns = mono_now };
-	struct pit *p = pit__create(&ops);
+	struct pit *p = pit_create(&ops);
 	pthread_t th[4];
 
 	ck_assert_ptr_nonnull(p);
@@ -986,11 +986,11 @@ START_TEST(test_concurrent_vcpus)
 		pthread_create(&th[i], NULL, hammer, p);
 	for (unsigned i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
-	pit__write(p, CMD, 0x30);
-	pit__write(p, 0x40, 0xff);
-	pit__write(p, 0x40, 0xff);
-	ck_assert(!pit__out(p, 0));
-	pit__destroy(p);
+	pit_write(p, CMD, 0x30);
+	pit_write(p, 0x40, 0xff);
+	pit_write(p, 0x40, 0xff);
+	ck_assert(!pit_out(p, 0));
+	pit_destroy(p);
 }
 END_TEST
 

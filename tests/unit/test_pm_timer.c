@@ -30,7 +30,7 @@ static struct pm_timer *make_timer(void)
 	struct pm_timer *t;
 
 	fake_ns = BASE_NS;
-	t = pm_timer__create(&ops);
+	t = pm_timer_create(&ops);
 	ck_assert_ptr_nonnull(t);
 	return t;
 }
@@ -47,9 +47,9 @@ START_TEST(test_create_checks)
 {
 	const struct pm_timer_ops none = { 0 };
 
-	ck_assert_ptr_null(pm_timer__create(NULL));
-	ck_assert_ptr_null(pm_timer__create(&none));
-	pm_timer__destroy(NULL);
+	ck_assert_ptr_null(pm_timer_create(NULL));
+	ck_assert_ptr_null(pm_timer_create(&none));
+	pm_timer_destroy(NULL);
 }
 END_TEST
 
@@ -57,17 +57,17 @@ START_TEST(test_rate_from_creation)
 {
 	struct pm_timer *t = make_timer();
 
-	ck_assert_uint_eq(pm_timer__read(t), 0);
+	ck_assert_uint_eq(pm_timer_read(t), 0);
 	fake_ns = BASE_NS + 1000000; /* 1 ms */
-	ck_assert_uint_eq(pm_timer__read(t), 3579);
+	ck_assert_uint_eq(pm_timer_read(t), 3579);
 	fake_ns = BASE_NS + NS_PER_SEC;
-	ck_assert_uint_eq(pm_timer__read(t), PM_TIMER_HZ);
+	ck_assert_uint_eq(pm_timer_read(t), PM_TIMER_HZ);
 	/* One tick is 279.4 ns: the count changes exactly at each edge. */
 	fake_ns = BASE_NS + ticks_ns(12345) - 1;
-	ck_assert_uint_eq(pm_timer__read(t), 12344);
+	ck_assert_uint_eq(pm_timer_read(t), 12344);
 	fake_ns = BASE_NS + ticks_ns(12345);
-	ck_assert_uint_eq(pm_timer__read(t), 12345);
-	pm_timer__destroy(t);
+	ck_assert_uint_eq(pm_timer_read(t), 12345);
+	pm_timer_destroy(t);
 }
 END_TEST
 
@@ -76,12 +76,12 @@ START_TEST(test_wraps_at_24_bits)
 	struct pm_timer *t = make_timer();
 
 	fake_ns = BASE_NS + ticks_ns(PM_TIMER_MASK);
-	ck_assert_uint_eq(pm_timer__read(t), PM_TIMER_MASK);
+	ck_assert_uint_eq(pm_timer_read(t), PM_TIMER_MASK);
 	fake_ns = BASE_NS + ticks_ns(PM_TIMER_MASK + 1ull); /* 4.69 s */
-	ck_assert_uint_eq(pm_timer__read(t), 0);
+	ck_assert_uint_eq(pm_timer_read(t), 0);
 	fake_ns = BASE_NS + ticks_ns(PM_TIMER_MASK + 6ull);
-	ck_assert_uint_eq(pm_timer__read(t), 5);
-	pm_timer__destroy(t);
+	ck_assert_uint_eq(pm_timer_read(t), 5);
+	pm_timer_destroy(t);
 }
 END_TEST
 
@@ -92,10 +92,10 @@ START_TEST(test_no_overflow_after_days)
 	const uint64_t ticks = 40ull * 86400 * PM_TIMER_HZ + 777;
 
 	fake_ns = BASE_NS + ticks_ns(ticks);
-	ck_assert_uint_eq(pm_timer__read(t), ticks & PM_TIMER_MASK);
+	ck_assert_uint_eq(pm_timer_read(t), ticks & PM_TIMER_MASK);
 	fake_ns += 1000000;
-	ck_assert_uint_eq(pm_timer__read(t), (ticks + 3579) & PM_TIMER_MASK);
-	pm_timer__destroy(t);
+	ck_assert_uint_eq(pm_timer_read(t), (ticks + 3579) & PM_TIMER_MASK);
+	pm_timer_destroy(t);
 }
 END_TEST
 
@@ -108,7 +108,7 @@ START_TEST(test_monotonic_modulo_wrap)
 	/* 12 s in steps of 0.9 ms: every step moves 3221 or 3222 ticks. */
 	for (unsigned i = 0; i < 13334; i++) {
 		fake_ns += 900000;
-		v = pm_timer__read(t);
+		v = pm_timer_read(t);
 		ck_assert_uint_le(v, PM_TIMER_MASK);
 		total += (v - prev) & PM_TIMER_MASK;
 		ck_assert_uint_ge((v - prev) & PM_TIMER_MASK, 3221);
@@ -118,8 +118,8 @@ START_TEST(test_monotonic_modulo_wrap)
 	ck_assert_uint_eq(total, (13334ull * 900000 * PM_TIMER_HZ) / NS_PER_SEC);
 	/* A clock before creation reads 0, never a huge value. */
 	fake_ns = BASE_NS - 1;
-	ck_assert_uint_eq(pm_timer__read(t), 0);
-	pm_timer__destroy(t);
+	ck_assert_uint_eq(pm_timer_read(t), 0);
+	pm_timer_destroy(t);
 }
 END_TEST
 
@@ -141,27 +141,27 @@ START_TEST(test_bus_reads)
 	struct bus bus;
 	uint32_t v = 0;
 
-	bus__init(&bus, "pio");
-	ck_assert_int_eq(pm_timer__register(NULL, &bus, 0x608), -EINVAL);
+	bus_init(&bus, "pio");
+	ck_assert_int_eq(pm_timer_register(NULL, &bus, 0x608), -EINVAL);
 	/* PM1a (power.c) takes 0x600-0x607, the timer 0x608-0x60b. */
-	ck_assert_int_eq(bus__register(&bus, 0x600, 8, pm1a, NULL, "pm1a"), 0);
-	ck_assert_int_eq(pm_timer__register(t, &bus, 0x608), 0);
-	ck_assert_int_eq(pm_timer__register(t, &bus, 0x60a), -EEXIST);
+	ck_assert_int_eq(bus_register(&bus, 0x600, 8, pm1a, NULL, "pm1a"), 0);
+	ck_assert_int_eq(pm_timer_register(t, &bus, 0x608), 0);
+	ck_assert_int_eq(pm_timer_register(t, &bus, 0x60a), -EEXIST);
 	fake_ns = BASE_NS + ticks_ns(0x123456);
-	ck_assert(bus__access(&bus, 0, 0x608, &v, 4, false));
+	ck_assert(bus_access(&bus, 0, 0x608, &v, 4, false));
 	ck_assert_uint_eq(v, 0x123456);
 	/* Narrow reads get their bytes; the top byte is 0. */
-	ck_assert(bus__access(&bus, 0, 0x609, buf, 2, false));
+	ck_assert(bus_access(&bus, 0, 0x609, buf, 2, false));
 	ck_assert_uint_eq(buf[0], 0x34);
 	ck_assert_uint_eq(buf[1], 0x12);
-	ck_assert(bus__access(&bus, 0, 0x60b, buf, 1, false));
+	ck_assert(bus_access(&bus, 0, 0x60b, buf, 1, false));
 	ck_assert_uint_eq(buf[0], 0);
 	/* Writes do nothing; a dword across 0x606 is neither device's. */
 	v = 0xffffffff;
-	ck_assert(bus__access(&bus, 0, 0x608, &v, 4, true));
-	ck_assert_uint_eq(pm_timer__read(t), 0x123456);
-	ck_assert(!bus__access(&bus, 0, 0x606, &v, 4, false));
-	pm_timer__destroy(t);
+	ck_assert(bus_access(&bus, 0, 0x608, &v, 4, true));
+	ck_assert_uint_eq(pm_timer_read(t), 0x123456);
+	ck_assert(!bus_access(&bus, 0, 0x606, &v, 4, false));
+	pm_timer_destroy(t);
 }
 END_TEST
 

@@ -36,7 +36,7 @@ static void world_init(struct world *w)
 				 H_SUCCESS);
 		tima_cppr(w->x, cpu, 0xff);
 	}
-	w->tbl = virq_table_create(16);
+	w->tbl = irq_domain_table_create(16);
 	w->r = xive_ipi_router_create(w->tbl, w->x, NR_CPUS);
 	ck_assert_ptr_nonnull(w->r);
 }
@@ -44,7 +44,7 @@ static void world_init(struct world *w)
 static void world_fini(struct world *w)
 {
 	xive_ipi_router_destroy(w->r);
-	virq_table_destroy(w->tbl);
+	irq_domain_table_destroy(w->tbl);
 	xive_destroy(w->x);
 	fake_fini(&w->f);
 }
@@ -57,7 +57,7 @@ START_TEST(test_per_cpu_hwirqs_are_ipi_sources)
 	world_init(&w);
 	virq = xive_ipi_guest_virq(w.r);
 	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
-		ck_assert_uint_eq(ipi_get_hwirq(w.tbl, virq, cpu),
+		ck_assert_uint_eq(ipi_domain_get_hwirq(w.tbl, virq, cpu),
 				  xive_ipi_source(w.x, cpu));
 	world_fini(&w);
 }
@@ -73,9 +73,9 @@ START_TEST(test_host_send_reaches_target_queue)
 	cpumask_clear(&m);
 	cpumask_set(&m, 1);
 	cpumask_set(&m, 3);
-	virq = ipi_reserve(xive_ipi_domain(w.r), &m, false, NULL);
+	virq = ipi_domain_reserve(xive_ipi_domain(w.r), &m, false, NULL);
 	ck_assert_int_gt(virq, 0);
-	ck_assert_int_eq(ipi_send_mask(w.tbl, (unsigned)virq, &m), 0);
+	ck_assert_int_eq(ipi_domain_send_mask(w.tbl, (unsigned)virq, &m), 0);
 	/* Lines up on 1 and 3 only; each queue got its source's EISN. */
 	ck_assert_int_eq(atomic_load(&w.f.line[1]), 1);
 	ck_assert_int_eq(atomic_load(&w.f.line[3]), 1);
@@ -88,7 +88,7 @@ START_TEST(test_host_send_reaches_target_queue)
 	ck_assert_uint_eq(xive_ipi_received(w.r, 1), 1);
 	ck_assert_uint_eq(xive_ipi_received(w.r, 0), 0);
 	/* Outside the reserved mask: refused, nothing sent. */
-	ck_assert_int_eq(ipi_send_single(w.tbl, (unsigned)virq, 2), -EINVAL);
+	ck_assert_int_eq(ipi_domain_send_single(w.tbl, (unsigned)virq, 2), -EINVAL);
 	ck_assert_int_eq(atomic_load(&w.f.line[2]), 0);
 	world_fini(&w);
 }

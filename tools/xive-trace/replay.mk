@@ -21,8 +21,8 @@ CC ?= gcc
 BUILD ?= build
 CFLAGS ?= -g -O2
 
-XIVE_REPLAY_SRCS := tools/xive-replay.c $(sort $(wildcard vmm/xive_*.c)) vmm/ipi_domain.c
-XIVE_REPLAY_HDRS := $(wildcard vmm/xive_*.h) vmm/cpumask.h
+XIVE_REPLAY_SRCS := tools/xive-replay.c $(XIVE_SRCS) $(IPI_DOMAIN_SRCS)
+XIVE_REPLAY_HDRS := $(wildcard vmm/xive_*.h vmm/*irq_domain*.h vmm/ipi_domain.h) vmm/cpumask.h
 XIVE_TRACES := $(sort $(wildcard tests/xive-traces/*.trace))
 # Plain QEMU traces (no thread ids, no capture initramfs), kept raw: the
 # test takes them through normalize.py, as a user's own trace would go.
@@ -50,6 +50,6 @@ xive-replay-test: $(BUILD)/xive-replay $(XIVE_PLAIN_TRACES)
 	tools/xive-trace/replay-negative.sh $(BUILD)/xive-replay $(XIVE_PLAIN_DIR)/negative $(firstword $(XIVE_PLAIN))
 
 cross-test-ppc64le:
-	BUILD=$(BUILD) tools/cross-test-ppc64le.sh
+	BUILD=$(BUILD) MODEL_SRCS="$(MODEL_SRCS)" tools/cross-test-ppc64le.sh
 
 .DEFAULT_GOAL := $(XIVE_SAVED_GOAL)

@@ -27,6 +27,6 @@ uint64_t boot_info__write_multiboot(uint8_t *ram, uint64_t ram_size,
 void boot_info__write_long_mode_tables(uint8_t *ram);
 
 /* MP floating pointer + configuration table, and ACPI RSDP/RSDT/FADT/MADT/DSDT. */
-void boot_info__write_firmware_tables(uint8_t *ram, unsigned nr_cpus);
+void firmware_tables__write(uint8_t *ram, unsigned nr_cpus);
 
 #endif

@@ -286,7 +286,7 @@ static void write_acpi(uint8_t *ram, unsigned nr_cpus)
 	madt[9] = checksum(madt, madt_len);
 }
 
-void boot_info__write_firmware_tables(uint8_t *ram, unsigned nr_cpus)
+void firmware_tables__write(uint8_t *ram, unsigned nr_cpus)
 {
 	memset(ram + BIOS_AREA_GPA, 0, BIOS_AREA_END - BIOS_AREA_GPA);
 	write_mp_table(ram, nr_cpus);

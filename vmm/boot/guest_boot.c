@@ -21,7 +21,7 @@ static int load_kernel(const struct guest_images *img, uint8_t *ram,
 		       size_t errlen)
 {
 	if (img->bz.linux_hdr_len)
-		return loader__load_unpacked_bzimage(img->kernel,
+		return loader_bzimage__load_unpacked(img->kernel,
 						     img->kernel_size, &img->bz,
 						     ram, ram_size, k, err,
 						     errlen);
@@ -49,7 +49,7 @@ static int read_images(struct guest_images *img, const char *kernel_path,
 	if (!img->kernel)
 		return -ENOENT;
 	/* Decompress a bzImage once, here: both load passes take its vmlinux. */
-	ret = loader__unpack_bzimage(img->kernel, img->kernel_size, &vmlinux,
+	ret = loader_bzimage__unpack(img->kernel, img->kernel_size, &vmlinux,
 				     &vsize, &img->bz, err, errlen);
 	if (ret == 0) {
 		free(img->kernel);
@@ -137,7 +137,7 @@ int guest_boot__load(const struct guest_images *img, uint8_t *ram,
 	entry->boot_info = boot_info__write_multiboot(ram, ram_size, cmdline,
 						      initrd_p);
 	boot_info__write_long_mode_tables(ram);
-	boot_info__write_firmware_tables(ram, req->nr_cpus);
+	firmware_tables__write(ram, req->nr_cpus);
 	entry->rip = k.entry;
 	entry->long_mode = k.mode != LOADER_ENTRY_MULTIBOOT;
 	if (k.mode != LOADER_ENTRY_LINUX64)

@@ -19,7 +19,7 @@
 
 /*
  * linux_boot__setup() - write the zero page and @cmdline (shorter than
- * LINUX_CMDLINE_MAX) for the vmlinux @k that loader__load_linux() put in
+ * LINUX_CMDLINE_MAX) for the vmlinux @k that loader_bzimage__load_linux() put in
  * @ram; the BSP then enters it with RSI = LINUX_ZERO_PAGE_GPA.
  * @initrd: the initrd in guest memory, or NULL.
  */

@@ -207,7 +207,7 @@ int loader__load_image(const uint8_t *image, size_t size, uint8_t *ram,
 	if (size < 4)
 		return errmsg_fail(err, errlen, -ENOEXEC, "image is too small");
 	/* Linux images are recognised explicitly (loader_bzimage.c). */
-	ret = loader__load_linux(image, size, ram, ram_size, out, err, errlen);
+	ret = loader_bzimage__load_linux(image, size, ram, ram_size, out, err, errlen);
 	if (ret != -ENOENT)
 		return ret;
 	mb = find_multiboot(image, size, &mb_off);

@@ -51,27 +51,27 @@ int loader__load_elf(const uint8_t *image, size_t size, uint8_t *ram,
 		     char *err, size_t errlen);
 
 /*
- * loader__load_linux() - a Linux image: a bzImage (payload decompressed on
+ * loader_bzimage__load_linux() - a Linux image: a bzImage (payload decompressed on
  * the host) or a plain vmlinux (ELF64 with Linux or Xen ELF notes).
  * Return: -ENOENT when @image is not a Linux image (try the other formats),
  * else as loader__load_image(), with @out->mode LOADER_ENTRY_LINUX64.
  */
-int loader__load_linux(const uint8_t *image, size_t size, uint8_t *ram,
+int loader_bzimage__load_linux(const uint8_t *image, size_t size, uint8_t *ram,
 		       uint64_t ram_size, struct loaded_kernel *out,
 		       char *err, size_t errlen);
 
 /*
- * loader__unpack_bzimage() - decompress a bzImage once, ahead of loading.
+ * loader_bzimage__unpack() - decompress a bzImage once, ahead of loading.
  * @vmlinux, @vsize: out: the payload (the caller frees it), for
- *                   loader__load_unpacked_bzimage().
+ *                   loader_bzimage__load_unpacked().
  * @hdr:             out: the setup header (only linux_hdr is filled).
  * Return: 0, -ENOENT when @image is no bzImage, else -ENOEXEC with @err.
  */
-int loader__unpack_bzimage(const uint8_t *image, size_t size,
+int loader_bzimage__unpack(const uint8_t *image, size_t size,
 			   uint8_t **vmlinux, size_t *vsize,
 			   struct loaded_kernel *hdr, char *err, size_t errlen);
-/* Load (or, @ram NULL, check) what loader__unpack_bzimage() gave. */
-int loader__load_unpacked_bzimage(const uint8_t *vmlinux, size_t vsize,
+/* Load (or, @ram NULL, check) what loader_bzimage__unpack() gave. */
+int loader_bzimage__load_unpacked(const uint8_t *vmlinux, size_t vsize,
 				  const struct loaded_kernel *hdr,
 				  uint8_t *ram, uint64_t ram_size,
 				  struct loaded_kernel *out, char *err,

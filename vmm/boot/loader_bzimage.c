@@ -46,21 +46,21 @@ static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v
 static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
 /**
- * loader_bzimage__is_bzimage() - does @image start with a Linux setup header?
+ * is_bzimage() - does @image start with a Linux setup header?
  * @image: the file
  * @size:  its size
  *
  * Return: true for anything with the boot flag and the "HdrS" magic, even a
  * malformed one (the caller then reports what is wrong with it).
  */
-static bool loader_bzimage__is_bzimage(const uint8_t *image, size_t size)
+static bool is_bzimage(const uint8_t *image, size_t size)
 {
 	return size >= HDR_MAGIC + 4 && get16(image + HDR_BOOT_FLAG) == 0xaa55 &&
 	       memcmp(image + HDR_MAGIC, "HdrS", 4) == 0;
 }
 
 /* Does this ELF64 x86-64 image carry a Linux or Xen note? */
-static bool loader_bzimage__is_vmlinux(const uint8_t *image, size_t size)
+static bool is_vmlinux(const uint8_t *image, size_t size)
 {
 	Elf64_Ehdr eh;
 
@@ -301,13 +301,13 @@ static int load_bzimage(const uint8_t *image, size_t size, uint8_t *ram,
 	ret = unpack_bzimage(image, size, &vmlinux, &vsize, &hdr, err, errlen);
 	if (ret)
 		return ret;
-	ret = loader__load_unpacked_bzimage(vmlinux, vsize, &hdr, ram,
+	ret = loader_bzimage__load_unpacked(vmlinux, vsize, &hdr, ram,
 					    ram_size, out, err, errlen);
 	free(vmlinux);
 	return ret;
 }
 
-int loader__load_unpacked_bzimage(const uint8_t *vmlinux, size_t vsize,
+int loader_bzimage__load_unpacked(const uint8_t *vmlinux, size_t vsize,
 				  const struct loaded_kernel *hdr,
 				  uint8_t *ram, uint64_t ram_size,
 				  struct loaded_kernel *out, char *err,
@@ -325,26 +325,26 @@ int loader__load_unpacked_bzimage(const uint8_t *vmlinux, size_t vsize,
 	return 0;
 }
 
-int loader__unpack_bzimage(const uint8_t *image, size_t size,
+int loader_bzimage__unpack(const uint8_t *image, size_t size,
 			   uint8_t **vmlinux, size_t *vsize,
 			   struct loaded_kernel *hdr, char *err, size_t errlen)
 {
 	*vmlinux = NULL;
 	memset(hdr, 0, sizeof(*hdr));
-	if (!loader_bzimage__is_bzimage(image, size))
+	if (!is_bzimage(image, size))
 		return -ENOENT;
 	return unpack_bzimage(image, size, vmlinux, vsize, hdr, err, errlen);
 }
 
-int loader__load_linux(const uint8_t *image, size_t size, uint8_t *ram,
+int loader_bzimage__load_linux(const uint8_t *image, size_t size, uint8_t *ram,
 		       uint64_t ram_size, struct loaded_kernel *out,
 		       char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
-	if (loader_bzimage__is_bzimage(image, size))
+	if (is_bzimage(image, size))
 		return load_bzimage(image, size, ram, ram_size, out, err,
 				    errlen);
-	if (loader_bzimage__is_vmlinux(image, size))
+	if (is_vmlinux(image, size))
 		return load_vmlinux(image, size, ram, ram_size, out, "vmlinux",
 				    err, errlen);
 	return -ENOENT;

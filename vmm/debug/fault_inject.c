@@ -36,7 +36,7 @@
 #define NS_PER_MS ((uint64_t)1000000)
 /* The injector re-checks for the end of the run at least this often. */
 #define INJECTOR_POLL_NS (100 * NS_PER_MS)
-/* A stalled thread looks at vm_should_stop() this often. */
+/* A stalled thread looks at vm__should_stop() this often. */
 #define STALL_SLICE_NS (20 * NS_PER_MS)
 
 struct fi_cpu {

@@ -82,7 +82,7 @@ static inline uint64_t now_tsc(void)
 #endif
 }
 
-void fr_destroy(struct flight_recorder *fr)
+void flight_recorder__destroy(struct flight_recorder *fr)
 {
 	if (!fr)
 		return;
@@ -96,7 +96,7 @@ void fr_destroy(struct flight_recorder *fr)
 	free(fr);
 }
 
-struct flight_recorder *fr_create(const char *path, size_t ring_entries,
+struct flight_recorder *flight_recorder__create(const char *path, size_t ring_entries,
 				  unsigned nr_cpus, uint64_t start_ns)
 {
 	struct flight_recorder *fr;
@@ -134,7 +134,7 @@ struct flight_recorder *fr_create(const char *path, size_t ring_entries,
 	fr->start_tsc = now_tsc();
 	return fr;
 fail:
-	fr_destroy(fr);
+	flight_recorder__destroy(fr);
 	errno = ENOMEM;
 	return NULL;
 }
@@ -158,18 +158,18 @@ static inline void put(uint8_t stage, uint16_t src, uint32_t seq,
 	r->head++;
 }
 
-void fr_thread_start_slow(struct flight_recorder *fr, unsigned cpu)
+void flight_recorder__thread_start_slow(struct flight_recorder *fr, unsigned cpu)
 {
 	my_ring = cpu < fr->cpus ? &fr->rings[cpu] : NULL;
 }
 
-void fr_first_run_slow(unsigned cpu)
+void flight_recorder__first_run_slow(unsigned cpu)
 {
 	if (my_ring && cpu == my_ring->cpu && !my_ring->first_run_tsc)
 		my_ring->first_run_tsc = now_tsc();
 }
 
-void fr_send_slow(unsigned cpu)
+void flight_recorder__send_slow(unsigned cpu)
 {
 	struct fr_ring *r = my_ring;
 
@@ -180,7 +180,7 @@ void fr_send_slow(unsigned cpu)
 	put(FR_SEND, (uint16_t)cpu, r->cur_seq, (uint16_t)cpu, 0);
 }
 
-void fr_route_slow(unsigned cpu, unsigned vector)
+void flight_recorder__route_slow(unsigned cpu, unsigned vector)
 {
 	struct fr_ring *r = my_ring;
 
@@ -191,7 +191,7 @@ void fr_route_slow(unsigned cpu, unsigned vector)
 	    (uint8_t)vector);
 }
 
-void fr_pending_slow(struct flight_recorder *fr, unsigned target)
+void flight_recorder__pending_slow(struct flight_recorder *fr, unsigned target)
 {
 	struct fr_ring *r = my_ring;
 
@@ -204,7 +204,7 @@ void fr_pending_slow(struct flight_recorder *fr, unsigned target)
 	    r->cur_vector);
 }
 
-void fr_stage_slow(enum fr_stage stage, unsigned peer)
+void flight_recorder__stage_slow(enum flight_recorder_stage stage, unsigned peer)
 {
 	struct fr_ring *r = my_ring;
 	/* Kicks belong to the sender's current IPI; wakes and EOIs to none. */
@@ -217,7 +217,7 @@ void fr_stage_slow(enum fr_stage stage, unsigned peer)
 	    sender ? r->cur_vector : 0);
 }
 
-void fr_inject_slow(struct flight_recorder *fr, unsigned cpu,
+void flight_recorder__inject_slow(struct flight_recorder *fr, unsigned cpu,
 		    unsigned vector)
 {
 	uint64_t id;
@@ -722,7 +722,7 @@ static int write_file(struct fr_out *o, const char *path,
 	return ret;
 }
 
-int fr_finish(struct flight_recorder *fr, const void *ram, size_t ram_size)
+int flight_recorder__finish(struct flight_recorder *fr, const void *ram, size_t ram_size)
 {
 	struct fr_out o = { .fr = fr };
 	char *json_path;

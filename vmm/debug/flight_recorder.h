@@ -10,7 +10,7 @@
  * appends one 24-byte record to the calling vCPU thread's own ring (single
  * producer, no atomics, no locks); threads that are not vCPUs record
  * nothing. The only per-thread state is which ring the current thread owns
- * (set by fr_thread_start), like a kernel's per-CPU "current": it names a
+ * (set by flight_recorder__thread_start), like a kernel's per-CPU "current": it names a
  * ring of this thread's own VM, so VMs never share anything. Pure C: no KVM.
  */
 #ifndef IPIVIRT_FLIGHT_RECORDER_H
@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum fr_stage {
+enum flight_recorder_stage {
 	FR_SEND = 1,     /* sender: ICR write exit / XIVE trigger store seen */
 	FR_ROUTE,        /* sender: decoded IPI handed to the IPI domain */
 	FR_PENDING,      /* sender: target's IRR (or XIVE line) set, kick asked */
@@ -36,30 +36,30 @@ enum fr_stage {
 struct flight_recorder;
 
 /*
- * fr_create() - rings for @nr_cpus vCPUs of @ring_entries records each
+ * flight_recorder__create() - rings for @nr_cpus vCPUs of @ring_entries records each
  * (rounded up to a power of two; 0: the default), written to @path by
- * fr_finish(). @start_ns: when the VMM started (CLOCK_MONOTONIC), for the
+ * flight_recorder__finish(). @start_ns: when the VMM started (CLOCK_MONOTONIC), for the
  * start-up figures in the trace header. NULL with errno on failure.
  */
-struct flight_recorder *fr_create(const char *path, size_t ring_entries,
+struct flight_recorder *flight_recorder__create(const char *path, size_t ring_entries,
 				  unsigned nr_cpus, uint64_t start_ns);
 /*
  * Write the trace (after the vCPU threads are gone): the text format to
- * the path given to fr_create(), and the same records as a Chrome/Perfetto
+ * the path given to flight_recorder__create(), and the same records as a Chrome/Perfetto
  * trace-event file to that path + ".json". 0 or the first -errno.
  */
-int fr_finish(struct flight_recorder *fr, const void *ram, size_t ram_size);
-void fr_destroy(struct flight_recorder *fr);
+int flight_recorder__finish(struct flight_recorder *fr, const void *ram, size_t ram_size);
+void flight_recorder__destroy(struct flight_recorder *fr);
 
 /* Out of line: only called when the VM has a recorder. */
-void fr_thread_start_slow(struct flight_recorder *fr, unsigned cpu);
-void fr_send_slow(unsigned cpu);
-void fr_route_slow(unsigned cpu, unsigned vector);
-void fr_pending_slow(struct flight_recorder *fr, unsigned target);
-void fr_stage_slow(enum fr_stage stage, unsigned peer);
-void fr_inject_slow(struct flight_recorder *fr, unsigned cpu,
+void flight_recorder__thread_start_slow(struct flight_recorder *fr, unsigned cpu);
+void flight_recorder__send_slow(unsigned cpu);
+void flight_recorder__route_slow(unsigned cpu, unsigned vector);
+void flight_recorder__pending_slow(struct flight_recorder *fr, unsigned target);
+void flight_recorder__stage_slow(enum flight_recorder_stage stage, unsigned peer);
+void flight_recorder__inject_slow(struct flight_recorder *fr, unsigned cpu,
 		    unsigned vector);
-void fr_first_run_slow(unsigned cpu);
+void flight_recorder__first_run_slow(unsigned cpu);
 
 #define FR_HOOK(fr, call)                                   \
 	do {                                                \
@@ -68,39 +68,39 @@ void fr_first_run_slow(unsigned cpu);
 	} while (0)
 
 /* The vCPU thread of @cpu starts: this thread records into ring @cpu. */
-static inline void fr_thread_start(struct flight_recorder *fr, unsigned cpu)
+static inline void flight_recorder__thread_start(struct flight_recorder *fr, unsigned cpu)
 {
-	FR_HOOK(fr, fr_thread_start_slow(fr, cpu));
+	FR_HOOK(fr, flight_recorder__thread_start_slow(fr, cpu));
 }
 /* The sender saw an ICR write / trigger store: a new IPI identity. */
-static inline void fr_send(struct flight_recorder *fr, unsigned cpu)
+static inline void flight_recorder__send(struct flight_recorder *fr, unsigned cpu)
 {
-	FR_HOOK(fr, fr_send_slow(cpu));
+	FR_HOOK(fr, flight_recorder__send_slow(cpu));
 }
-static inline void fr_route(struct flight_recorder *fr, unsigned cpu,
+static inline void flight_recorder__route(struct flight_recorder *fr, unsigned cpu,
 			    unsigned vector)
 {
-	FR_HOOK(fr, fr_route_slow(cpu, vector));
+	FR_HOOK(fr, flight_recorder__route_slow(cpu, vector));
 }
 /* The current IPI is pending on @target: remembered in target's slot. */
-static inline void fr_pending(struct flight_recorder *fr, unsigned target)
+static inline void flight_recorder__pending(struct flight_recorder *fr, unsigned target)
 {
-	FR_HOOK(fr, fr_pending_slow(fr, target));
+	FR_HOOK(fr, flight_recorder__pending_slow(fr, target));
 }
 /* Any other stage; @peer: the target for kicks, else this vCPU. */
-static inline void fr_stage(struct flight_recorder *fr, enum fr_stage stage,
+static inline void flight_recorder__stage(struct flight_recorder *fr, enum flight_recorder_stage stage,
 			    unsigned peer)
 {
-	FR_HOOK(fr, fr_stage_slow(stage, peer));
+	FR_HOOK(fr, flight_recorder__stage_slow(stage, peer));
 }
-static inline void fr_inject(struct flight_recorder *fr, unsigned cpu,
+static inline void flight_recorder__inject(struct flight_recorder *fr, unsigned cpu,
 			     unsigned vector)
 {
-	FR_HOOK(fr, fr_inject_slow(fr, cpu, vector));
+	FR_HOOK(fr, flight_recorder__inject_slow(fr, cpu, vector));
 }
-static inline void fr_first_run(struct flight_recorder *fr, unsigned cpu)
+static inline void flight_recorder__first_run(struct flight_recorder *fr, unsigned cpu)
 {
-	FR_HOOK(fr, fr_first_run_slow(cpu));
+	FR_HOOK(fr, flight_recorder__first_run_slow(cpu));
 }
 
 #endif

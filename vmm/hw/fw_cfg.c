@@ -188,6 +188,6 @@ static void fw_cfg_access(void *opaque, unsigned cpu, uint64_t addr,
 
 int fw_cfg__register(struct fw_cfg *cfg, struct bus *pio)
 {
-	return bus__register(pio, FW_CFG_PORT_SEL, 2, fw_cfg_access, cfg,
+	return bus_register(pio, FW_CFG_PORT_SEL, 2, fw_cfg_access, cfg,
 			     "fw_cfg");
 }

@@ -92,10 +92,10 @@ int pc_testdev__register(struct pc_testdev *dev, struct bus *pio)
 
 	if (!dev || !pio)
 		return -EINVAL;
-	err = bus__register(pio, PC_TESTDEV_IRQ_BASE, PC_TESTDEV_NR_LINES,
+	err = bus_register(pio, PC_TESTDEV_IRQ_BASE, PC_TESTDEV_NR_LINES,
 			    lines_access, dev, "pc-testdev-irq");
 	if (!err)
-		err = bus__register(pio, PC_TESTDEV_SCRATCH, 4, scratch_access,
+		err = bus_register(pio, PC_TESTDEV_SCRATCH, 4, scratch_access,
 				    dev, "pc-testdev");
 	return err;
 }

@@ -26,7 +26,7 @@ static uint64_t ops_guest_tsc(void *opaque, unsigned cpu)
 
 static void ops_kick(void *opaque, unsigned cpu)
 {
-	vm_kick(opaque, cpu);
+	vm__kick(opaque, cpu);
 }
 
 static void ops_timer_arm(void *opaque, unsigned cpu, uint64_t deadline_ns)
@@ -34,7 +34,7 @@ static void ops_timer_arm(void *opaque, unsigned cpu, uint64_t deadline_ns)
 	struct vm *vm = opaque;
 
 	if (cpu < vm->nr_cpus)
-		vm_timerfd_arm(vm->cpus[cpu].timer_fd, deadline_ns);
+		vm__timerfd_arm(vm->cpus[cpu].timer_fd, deadline_ns);
 }
 
 static int ops_send_ipi(void *opaque, const struct apic_ipi *ipi)
@@ -42,7 +42,7 @@ static int ops_send_ipi(void *opaque, const struct apic_ipi *ipi)
 	struct vm *vm = opaque;
 
 	/* Runs on the sender's thread: the flag is the sender's own. */
-	fr_route(vm->fr, ipi->source_cpu, ipi->vector);
+	flight_recorder__route(vm->fr, ipi->source_cpu, ipi->vector);
 	if (ipi->source_cpu < vm->nr_cpus)
 		vm->cpus[ipi->source_cpu].sent_ipi = true;
 	return apic_ipi_route(vm->apic_router, ipi);
@@ -69,20 +69,20 @@ static int ops_extint_ack(void *opaque, unsigned cpu)
 /* The paravirtual EOI byte (apic_pv_eoi.c) lives in guest RAM. */
 static int ops_guest_read(void *opaque, uint64_t gpa, void *buf, size_t len)
 {
-	return vm_read_guest(opaque, gpa, buf, len);
+	return vm__read_guest(opaque, gpa, buf, len);
 }
 
 static int ops_guest_write(void *opaque, uint64_t gpa, const void *buf,
 			   size_t len)
 {
-	return vm_write_guest(opaque, gpa, buf, len);
+	return vm__write_guest(opaque, gpa, buf, len);
 }
 
 int apic_host__create(struct vm *vm, const struct apic_config *cfg)
 {
 	const struct apic_ops ops = {
 		.opaque = vm,
-		.now_ns = vm_clock_ns,
+		.now_ns = vm__clock_ns,
 		.guest_tsc = ops_guest_tsc,
 		.kick = ops_kick,
 		.timer_arm = ops_timer_arm,

@@ -51,18 +51,18 @@ struct xive_x86_file {
 
 static int ops_read_mem(void *opaque, uint64_t gpa, void *buf, size_t len)
 {
-	return vm_read_guest(opaque, gpa, buf, len);
+	return vm__read_guest(opaque, gpa, buf, len);
 }
 
 static int ops_write_mem(void *opaque, uint64_t gpa, const void *buf,
 			 size_t len)
 {
-	return vm_write_guest(opaque, gpa, buf, len);
+	return vm__write_guest(opaque, gpa, buf, len);
 }
 
 static void ops_kick(void *opaque, unsigned cpu)
 {
-	vm_kick(opaque, cpu);
+	vm__kick(opaque, cpu);
 }
 
 /* The line is read lock-free by the vCPU; a rise must make it look. */
@@ -86,8 +86,8 @@ static void esb_access(void *opaque, unsigned cpu, uint64_t addr, void *data,
 		/* On the sender's thread: --ipi-yield applies as for the APIC. */
 		if (cpu < dev->vm->nr_cpus)
 			dev->vm->cpus[cpu].sent_ipi = true;
-		fr_send(dev->vm->fr, cpu);
-		fr_route(dev->vm->fr, cpu, XIVE_X86_VECTOR);
+		flight_recorder__send(dev->vm->fr, cpu);
+		flight_recorder__route(dev->vm->fr, cpu, XIVE_X86_VECTOR);
 		(void)xive_ipi_guest_trigger(dev->router, lisn);
 		return;
 	}
@@ -170,7 +170,7 @@ int x86_xive__create(struct vm *vm, char *err, size_t errlen)
 	struct xive_ops ops = {
 		.opaque = vm, .read_mem = ops_read_mem,
 		.write_mem = ops_write_mem, .set_irq_line = ops_set_irq_line,
-		.kick = ops_kick, .now_ns = vm_clock_ns,
+		.kick = ops_kick, .now_ns = vm__clock_ns,
 	};
 	unsigned nr_irqs = vm->nr_cpus + XIVE_X86_EXTRA_IRQS;
 	int ret;
@@ -198,14 +198,14 @@ int x86_xive__create(struct vm *vm, char *err, size_t errlen)
 					     vm->nr_cpus);
 	if (!dev->router)
 		goto nomem;
-	ret = bus__register(&vm->mmio_bus, dev->info.esb_base,
+	ret = bus_register(&vm->mmio_bus, dev->info.esb_base,
 			    dev->info.esb_size, esb_access, dev, "xive-esb");
 	if (!ret)
-		ret = bus__register(&vm->mmio_bus, XIVE_X86_TIMA_BASE,
+		ret = bus_register(&vm->mmio_bus, XIVE_X86_TIMA_BASE,
 				    4 * 0x10000, tima_access, dev,
 				    "xive-tima");
 	if (!ret)
-		ret = bus__register(&vm->mmio_bus, XIVE_X86_HCALL_BASE,
+		ret = bus_register(&vm->mmio_bus, XIVE_X86_HCALL_BASE,
 				    HCALL_PAGE, hcall_access, dev,
 				    "xive-hcall");
 	if (!ret)

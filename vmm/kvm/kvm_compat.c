@@ -98,7 +98,7 @@ static int read_linear(struct vcpu *v, uint64_t lin, void *buf, size_t len)
 			chunk = len;
 		if (ioctl(v->fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
 			return -1;
-		p = vm_gpa_to_hva(v->vm, t.physical_address, chunk);
+		p = vm__gpa_to_hva(v->vm, t.physical_address, chunk);
 		if (!p)
 			return -1;
 		memcpy(out, p, chunk);
@@ -252,7 +252,7 @@ void kvm_compat__sample_rip(struct vcpu *v)
 
 	if (!v->vm->compat_sample_rip)
 		return;
-	now = vm_now_ns();
+	now = vm__now_ns();
 	if (now - v->rip_sampled_ns < 1000000000ull)
 		return;
 	v->rip_sampled_ns = now;

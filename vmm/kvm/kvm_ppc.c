@@ -311,7 +311,7 @@ int kvm_ppc__create(const struct kvm_ppc_config *cfg,
 	if (!vm->xive)
 		return fail(err, errlen, errno, "XIVE model");
 	xive_get_info(vm->xive, &vm->info);
-	vm->virqs = virq_table_create(64);
+	vm->virqs = irq_domain_table_create(64);
 	vm->router = vm->virqs ? xive_ipi_router_create(vm->virqs, vm->xive,
 							cfg->nr_cpus)
 			       : NULL;
@@ -362,7 +362,7 @@ void kvm_ppc__destroy(struct kvm_ppc_vm *vm)
 	if (!vm)
 		return;
 	xive_ipi_router_destroy(vm->router);
-	virq_table_destroy(vm->virqs);
+	irq_domain_table_destroy(vm->virqs);
 	xive_destroy(vm->xive);
 	for (unsigned i = 0; vm->vcpus && i < vm->cfg.nr_cpus; i++) {
 		if (vm->vcpus[i].run)

@@ -31,7 +31,7 @@
 #include "i8259.h"
 #include "ioapic.h"
 #include "kvm_compat.h"
-#include "kvm_cpu_setup.h"
+#include "kvm_cpu.h"
 #include "kvm_vcpu.h"
 #include "seccomp_filter.h"
 #include "debug/fault_inject.h"
@@ -75,7 +75,7 @@ void kvm_vcpu__kick(struct vcpu *v)
 					 __ATOMIC_RELEASE);
 			atomic_fetch_add_explicit(&v->stats.kicks_signal, 1,
 						  memory_order_relaxed);
-			fr_stage(v->vm->fr, FR_KICK_SIGNAL, v->id);
+			flight_recorder__stage(v->vm->fr, FR_KICK_SIGNAL, v->id);
 			pthread_kill(v->thread, SIG_KICK);
 		}
 	} else if (mode == VCPU_HALTED) {
@@ -83,7 +83,7 @@ void kvm_vcpu__kick(struct vcpu *v)
 						   VCPU_OUTSIDE)) {
 			atomic_fetch_add_explicit(&v->stats.kicks_wake, 1,
 						  memory_order_relaxed);
-			fr_stage(v->vm->fr, FR_KICK_FUTEX, v->id);
+			flight_recorder__stage(v->vm->fr, FR_KICK_FUTEX, v->id);
 			futex(&v->mode, FUTEX_WAKE_PRIVATE, 1);
 		}
 	}
@@ -91,7 +91,7 @@ void kvm_vcpu__kick(struct vcpu *v)
 
 /* ---- the backend's part of the interrupt controllers' hosts ------------- */
 
-/* vm->backend_kick: irqchip/ calls it through vm_kick(). */
+/* vm->backend_kick: irqchip/ calls it through vm__kick(). */
 static void backend_kick(struct vm *vm, unsigned cpu)
 {
 	if (vm->vcpus[cpu])
@@ -207,7 +207,7 @@ static void crash(struct vcpu *v, const char *what)
 	if (atomic_load(&v->vm->exit_kind) == VM_EXIT_NONE)
 		snprintf(v->vm->crash_report, sizeof(v->vm->crash_report),
 			 "%s", report);
-	vm_request_exit(v->vm, VM_EXIT_CRASH, 0);
+	vm__request_exit(v->vm, VM_EXIT_CRASH, 0);
 }
 
 static void handle_io(struct vcpu *v)
@@ -217,7 +217,7 @@ static void handle_io(struct vcpu *v)
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 
 	for (uint32_t i = 0; i < run->io.count; i++)
-		bus__access(&v->vm->pio_bus, v->id, run->io.port,
+		bus_access(&v->vm->pio_bus, v->id, run->io.port,
 			    data + i * run->io.size, run->io.size, out);
 }
 
@@ -232,16 +232,16 @@ static void handle_mmio(struct vcpu *v)
 	if (apic_mmio_claims(v->apic, addr)) {
 		uint64_t off = addr - (apic_base_msr(v->apic) & ~0xfffull);
 		if (run->mmio.is_write && off == 0x300)
-			fr_send(v->vm->fr, v->id);
+			flight_recorder__send(v->vm->fr, v->id);
 		else if (run->mmio.is_write && off == 0xb0)
-			fr_stage(v->vm->fr, FR_EOI, v->id);
+			flight_recorder__stage(v->vm->fr, FR_EOI, v->id);
 		if (run->mmio.is_write)
 			apic_mmio_write(v->apic, off, run->mmio.data, len);
 		else
 			apic_mmio_read(v->apic, off, run->mmio.data, len);
 		return;
 	}
-	bus__access(&v->vm->mmio_bus, v->id, addr, run->mmio.data, len,
+	bus_access(&v->vm->mmio_bus, v->id, addr, run->mmio.data, len,
 		    run->mmio.is_write);
 }
 
@@ -266,9 +266,9 @@ static void handle_msr(struct vcpu *v, bool write)
 
 	if (write) {
 		if (run->msr.index == 0x830 || run->msr.index == 0x83f)
-			fr_send(v->vm->fr, v->id); /* x2APIC ICR, SELF_IPI */
+			flight_recorder__send(v->vm->fr, v->id); /* x2APIC ICR, SELF_IPI */
 		else if (run->msr.index == 0x80b)
-			fr_stage(v->vm->fr, FR_EOI, v->id);
+			flight_recorder__stage(v->vm->fr, FR_EOI, v->id);
 		err = apic_msr_write(v->apic, run->msr.index, run->msr.data);
 		if (!err && run->msr.index == MSR_IA32_APIC_BASE)
 			(void)kvm_cpu__set_apic_base(v->fd,
@@ -388,7 +388,7 @@ static void inject(struct vcpu *v)
 		if (vector >= 0) {
 			if (queue_interrupt(v, (uint8_t)vector) == 0) {
 				v->stats.injections++;
-				fr_inject(v->vm->fr, v->id, (unsigned)vector);
+				flight_recorder__inject(v->vm->fr, v->id, (unsigned)vector);
 				/* Its EOI may then be a store, not an exit. */
 				if (from_apic && apic_pv_eoi_arm(v->apic))
 					v->stats.pv_eoi_armed++;
@@ -414,7 +414,7 @@ static bool wake_pending(struct vcpu *v, bool if_flag)
 	bool was_waiting = v->wait_for_sipi;
 	bool replaced;
 
-	if (vm_should_stop(v->vm))
+	if (vm__should_stop(v->vm))
 		return true;
 	replaced = service_events(v);
 	if (v->wait_for_sipi)
@@ -438,9 +438,9 @@ static bool wake_pending(struct vcpu *v, bool if_flag)
  */
 static bool halt_poll(struct vcpu *v, bool if_flag)
 {
-	uint64_t end = vm_now_ns() + v->halt_poll_ns;
+	uint64_t end = vm__now_ns() + v->halt_poll_ns;
 
-	while (vm_now_ns() < end) {
+	while (vm__now_ns() < end) {
 		if (atomic_load_explicit(&v->mode, memory_order_acquire) !=
 		    VCPU_HALTED) {
 			if (wake_pending(v, if_flag))
@@ -482,7 +482,7 @@ static void halt_poll_adjust(struct vcpu *v, uint64_t halted_ns)
  */
 static void halt(struct vcpu *v, bool if_flag)
 {
-	uint64_t t0 = vm_now_ns();
+	uint64_t t0 = vm__now_ns();
 	bool polled = false;
 
 	v->stats.halts++;
@@ -502,8 +502,8 @@ static void halt(struct vcpu *v, bool if_flag)
 		futex(&v->mode, FUTEX_WAIT_PRIVATE, VCPU_HALTED);
 	}
 	atomic_store(&v->mode, VCPU_OUTSIDE);
-	halt_poll_adjust(v, vm_now_ns() - t0);
-	fr_stage(v->vm->fr, FR_WAKE_HALT, v->id);
+	halt_poll_adjust(v, vm__now_ns() - t0);
+	flight_recorder__stage(v->vm->fr, FR_WAKE_HALT, v->id);
 }
 
 static void count_exit(struct vcpu *v, uint32_t reason)
@@ -590,7 +590,7 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	fr_thread_start(v->vm->fr, v->id);
+	flight_recorder__thread_start(v->vm->fr, v->id);
 	/* Everything is built and mapped: from here on, only what a vCPU
 	 * thread needs (seccomp_filter.c). */
 	if (v->vm->cfg.seccomp != VM_SECCOMP_OFF) {
@@ -604,7 +604,7 @@ static void *vcpu_thread(void *arg)
 		}
 	}
 
-	while (!vm_should_stop(v->vm)) {
+	while (!vm__should_stop(v->vm)) {
 		if (v->vm->fi)
 			fault_inject__checkpoint(v->vm->fi, v->id);
 		if (v->wait_for_sipi) {
@@ -614,12 +614,12 @@ static void *vcpu_thread(void *arg)
 		atomic_store(&v->mode, VCPU_IN_GUEST);
 		atomic_thread_fence(memory_order_seq_cst);
 		service_events(v);
-		if (v->wait_for_sipi || vm_should_stop(v->vm)) {
+		if (v->wait_for_sipi || vm__should_stop(v->vm)) {
 			atomic_store(&v->mode, VCPU_OUTSIDE);
 			continue;
 		}
 		inject(v);
-		fr_first_run(v->vm->fr, v->id);
+		flight_recorder__first_run(v->vm->fr, v->id);
 
 		/* KVM loads CR8 from here on entry, reports it on exit. */
 		v->run->cr8 = apic_get_cr8(v->apic);
@@ -645,10 +645,10 @@ static void *vcpu_thread(void *arg)
 		/* An EOI the guest deferred happened before this exit. */
 		if (apic_pv_eoi_sync(v->apic)) {
 			v->stats.pv_eois++;
-			fr_stage(v->vm->fr, FR_EOI, v->id);
+			flight_recorder__stage(v->vm->fr, FR_EOI, v->id);
 		}
 		if (run_err == EINTR || run_err == EAGAIN) {
-			fr_stage(v->vm->fr, FR_WAKE_EXIT, v->id);
+			flight_recorder__stage(v->vm->fr, FR_WAKE_EXIT, v->id);
 			v->stats.exits++;
 			v->stats.exit_intr++;
 			continue;

@@ -171,7 +171,7 @@ static void handle(struct event_loop *loop, uint64_t tag, int res)
 		break;
 	case EV_SIGNAL:
 		if (res == (int)sizeof(loop->siginfo))
-			vm_request_exit(vm, VM_EXIT_SIGNAL,
+			vm__request_exit(vm, VM_EXIT_SIGNAL,
 					(int)loop->siginfo.ssi_signo);
 		else
 			queue_read(loop, loop->signal_fd, &loop->siginfo,
@@ -186,7 +186,7 @@ static void handle(struct event_loop *loop, uint64_t tag, int res)
 		break;
 	case EV_PIT: /* IRQ 0's edge is due: the PIT raises it, re-arms */
 		if (res == (int)sizeof(uint64_t))
-			pit__poll(vm->pit);
+			pit_poll(vm->pit);
 		queue_pit(loop);
 		break;
 	case EV_CONTROL:
@@ -195,7 +195,7 @@ static void handle(struct event_loop *loop, uint64_t tag, int res)
 		break;
 	case EV_TIMEOUT:
 		if (res == -ETIME)
-			vm_request_exit(vm, VM_EXIT_TIMEOUT, 0);
+			vm__request_exit(vm, VM_EXIT_TIMEOUT, 0);
 		break;
 	}
 }
@@ -225,7 +225,7 @@ int event_loop__run(struct event_loop *loop)
 		}
 	}
 
-	while (!vm_should_stop(vm)) {
+	while (!vm__should_stop(vm)) {
 		int ret = io_uring_submit_and_wait(&loop->ring, 1);
 		unsigned head, seen = 0;
 
@@ -233,7 +233,7 @@ int event_loop__run(struct event_loop *loop)
 		    ret != -EBUSY) {
 			fprintf(stderr, "ipivirt: event loop: %s\n",
 				strerror(-ret));
-			vm_request_exit(vm, VM_EXIT_CRASH, 0);
+			vm__request_exit(vm, VM_EXIT_CRASH, 0);
 			return ret;
 		}
 		io_uring_for_each_cqe(&loop->ring, head, cqe) {

@@ -17,7 +17,7 @@
 #include "event_loop.h"
 #include "i8259.h"
 #include "ioapic.h"
-#include "ioapic_route.h"
+#include "ioapic_router.h"
 #include "isa_irq.h"
 #include "layout.h"
 #include "mono_clock.h"
@@ -34,7 +34,7 @@
 #include "hw/uart.h"
 #include "irqchip/x86_xive.h"
 #include "kvm/kvm_compat.h"
-#include "kvm/kvm_cpu_setup.h"
+#include "kvm/kvm_cpu.h"
 #include "kvm/kvm_vcpu.h"
 #include "kvm/kvm_vm.h"
 
@@ -50,7 +50,7 @@ static void pic_set_intr(void *opaque, bool level)
 /* The PIT's OUT 0 is ISA IRQ 0. */
 static void pit_raise_irq(void *opaque, bool level)
 {
-	vm_set_isa_irq(opaque, 0, level);
+	vm__set_isa_irq(opaque, 0, level);
 }
 
 
@@ -59,7 +59,7 @@ static void pit_timer_arm(void *opaque, uint64_t deadline_ns)
 {
 	struct vm *vm = opaque;
 
-	vm_timerfd_arm(vm->pit_timer_fd, deadline_ns);
+	vm__timerfd_arm(vm->pit_timer_fd, deadline_ns);
 }
 
 /*
@@ -90,7 +90,7 @@ static void machine_power_request(void *opaque, enum power_request req,
 		[POWER_RESET] = VM_EXIT_RESET,
 	};
 
-	vm_request_exit(opaque, kinds[req], code);
+	vm__request_exit(opaque, kinds[req], code);
 }
 
 /* Put the kernel, the initrd and the boot data in guest memory. */
@@ -121,19 +121,19 @@ static int load_guest(struct vm *vm, const struct guest_images *img,
 static int setup_devices(struct vm *vm, char *err, size_t errlen)
 {
 	const struct pit_ops pit_ops = {
-		.now_ns = vm_clock_ns,
+		.now_ns = vm__clock_ns,
 		.raise_irq = pit_raise_irq,
 		.timer_arm = pit_timer_arm,
 		.opaque = vm,
 	};
-	const struct pm_timer_ops pm_timer_ops = { .now_ns = vm_clock_ns };
-	const struct isa_irq isa = { .set = vm_set_isa_irq, .opaque = vm };
+	const struct pm_timer_ops pm_timer_ops = { .now_ns = vm__clock_ns };
+	const struct isa_irq isa = { .set = vm__set_isa_irq, .opaque = vm };
 	const struct i8259_ops pic_ops = { .set_intr = pic_set_intr,
 					   .opaque = vm };
 	int ret;
 
-	bus__init(&vm->pio_bus, "pio");
-	bus__init(&vm->mmio_bus, "mmio");
+	bus_init(&vm->pio_bus, "pio");
+	bus_init(&vm->mmio_bus, "mmio");
 	vm->pit_timer_fd = timerfd_create(CLOCK_MONOTONIC,
 					  TFD_CLOEXEC | TFD_NONBLOCK);
 	if (vm->pit_timer_fd < 0) {
@@ -143,10 +143,10 @@ static int setup_devices(struct vm *vm, char *err, size_t errlen)
 	}
 	vm->uart = uart__create(STDOUT_FILENO, &isa, UART_COM1_IRQ);
 	vm->fw_cfg = fw_cfg__create(vm->ram_size, (uint16_t)vm->nr_cpus);
-	vm->pit = pit__create(&pit_ops);
-	vm->pm_timer = pm_timer__create(&pm_timer_ops);
+	vm->pit = pit_create(&pit_ops);
+	vm->pm_timer = pm_timer_create(&pm_timer_ops);
 	vm->testdev = pc_testdev__create(&isa);
-	vm->pic = i8259__create(&pic_ops);
+	vm->pic = i8259_create(&pic_ops);
 	if (!vm->uart || !vm->fw_cfg || !vm->pit || !vm->pm_timer ||
 	    !vm->testdev || !vm->pic) {
 		snprintf(err, errlen, "out of memory");
@@ -159,22 +159,22 @@ static int setup_devices(struct vm *vm, char *err, size_t errlen)
 		ret = power__register(&vm->power, &vm->pio_bus,
 				      machine_power_request, vm);
 	if (!ret)
-		ret = pm_timer__register(vm->pm_timer, &vm->pio_bus,
+		ret = pm_timer_register(vm->pm_timer, &vm->pio_bus,
 					 ACPI_PM_TMR);
 	if (!ret)
-		ret = pit__register(vm->pit, &vm->pio_bus);
+		ret = pit_register(vm->pit, &vm->pio_bus);
 	if (!ret)
 		ret = pc_testdev__register(vm->testdev, &vm->pio_bus);
 	if (!ret)
-		ret = i8259__register(vm->pic, &vm->pio_bus);
+		ret = i8259_register(vm->pic, &vm->pio_bus);
 	if (!ret)
-		ret = ioapic__register(vm->ioapic, &vm->mmio_bus,
+		ret = ioapic_register(vm->ioapic, &vm->mmio_bus,
 				       IOAPIC_DEFAULT_BASE);
 	if (ret)
 		snprintf(err, errlen, "device registration failed: %s",
 			 strerror(-ret));
 	else
-		pit__poll(vm->pit); /* arms the first IRQ 0 edge */
+		pit_poll(vm->pit); /* arms the first IRQ 0 edge */
 	return ret;
 }
 
@@ -182,7 +182,7 @@ static int setup_interrupts(struct vm *vm, char *err, size_t errlen)
 {
 	struct ioapic_ops io_ops = { .deliver = ioapic_router_deliver };
 
-	vm->virqs = virq_table_create(4096);
+	vm->virqs = irq_domain_table_create(4096);
 	vm->apic_bus = apic_bus_create(vm->nr_cpus);
 	if (!vm->virqs || !vm->apic_bus) {
 		snprintf(err, errlen, "out of memory");
@@ -316,7 +316,7 @@ static void machine_kick(void *opaque, unsigned cpu)
 
 static bool machine_should_stop(void *opaque)
 {
-	return vm_should_stop(opaque);
+	return vm__should_stop(opaque);
 }
 
 int machine__add_faults(struct vm *vm, const struct ipivirt_fault_config *cfg)
@@ -333,7 +333,7 @@ int machine__add_faults(struct vm *vm, const struct ipivirt_fault_config *cfg)
 	return fault_inject__create(&host, cfg, &vm->fi);
 }
 
-/* vm_request_exit()'s hook: everyone who may be asleep looks again. */
+/* vm__request_exit()'s hook: everyone who may be asleep looks again. */
 static void machine_stop_notify(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nr_cpus; i++)
@@ -357,7 +357,7 @@ int machine__create(struct vm *vm, const struct vm_config *cfg, char *err,
 	/* vm->nr_cpus counts vCPU slots: set once kvm_vm__open() has checked
 	 * cfg->nr_cpus against the limits, so teardown never walks past
 	 * vcpus[IPIVIRT_MAX_CPUS]. */
-	vm->start_ns = vm_now_ns();
+	vm->start_ns = vm__now_ns();
 	kvm_compat__resolve(vm);
 	vm_resolve_halt_poll(&vm->cfg);
 
@@ -414,7 +414,7 @@ void machine__destroy(struct vm *vm)
 		kvm_vcpu__destroy(vm->vcpus[i]);
 		vm->vcpus[i] = NULL;
 	}
-	fr_destroy(vm->fr);
+	flight_recorder__destroy(vm->fr);
 	vm->fr = NULL;
 	x86_xive__destroy(vm->xive_dev);
 	vm->xive_dev = NULL;
@@ -424,19 +424,19 @@ void machine__destroy(struct vm *vm)
 	vm->ioapic_router = NULL;
 	apic_ipi_router_destroy(vm->apic_router);
 	apic_bus_destroy(vm->apic_bus);
-	virq_table_destroy(vm->virqs);
+	irq_domain_table_destroy(vm->virqs);
 	uart__destroy(vm->uart);
 	fw_cfg__destroy(vm->fw_cfg);
-	pit__destroy(vm->pit);
+	pit_destroy(vm->pit);
 	vm->pit = NULL;
 	if (vm->pit_timer_fd >= 0)
 		close(vm->pit_timer_fd);
 	vm->pit_timer_fd = -1;
 	pc_testdev__destroy(vm->testdev);
 	vm->testdev = NULL;
-	i8259__destroy(vm->pic);
+	i8259_destroy(vm->pic);
 	vm->pic = NULL;
-	pm_timer__destroy(vm->pm_timer);
+	pm_timer_destroy(vm->pm_timer);
 	vm->pm_timer = NULL;
 	kvm_vm__close(vm);
 }
@@ -460,7 +460,7 @@ int machine__run(struct vm *vm, char *err, size_t errlen)
 		return ret;
 	}
 	if (vm->cfg.trace_path) {
-		vm->fr = fr_create(vm->cfg.trace_path,
+		vm->fr = flight_recorder__create(vm->cfg.trace_path,
 				   vm->cfg.trace_ring_entries, vm->nr_cpus,
 				   vm->start_ns);
 		if (!vm->fr)
@@ -472,7 +472,7 @@ int machine__run(struct vm *vm, char *err, size_t errlen)
 		if (ret) {
 			snprintf(err, errlen, "cannot start vCPU %u: %s",
 				 started, strerror(-ret));
-			vm_request_exit(vm, VM_EXIT_CRASH, 0);
+			vm__request_exit(vm, VM_EXIT_CRASH, 0);
 			break;
 		}
 	}
@@ -480,7 +480,7 @@ int machine__run(struct vm *vm, char *err, size_t errlen)
 		event_loop__run(vm->loop);
 	for (unsigned i = 0; i < started; i++)
 		kvm_vcpu__join(vm->vcpus[i]);
-	fr_finish(vm->fr, vm->ram, vm->ram_size);
+	flight_recorder__finish(vm->fr, vm->ram, vm->ram_size);
 	uart__flush(vm->uart);
 	return ret;
 }

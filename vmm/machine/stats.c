@@ -20,7 +20,7 @@ void stats__print(struct vm *vm, FILE *out)
 {
 	uint64_t total_exits = 0;
 	uint64_t messages = 0, deliveries = 0;
-	double seconds = (double)(vm_now_ns() - vm->start_ns) / 1e9;
+	double seconds = (double)(vm__now_ns() - vm->start_ns) / 1e9;
 
 	fprintf(out, "ipivirt stats: %u vCPUs, %.3f s\n", vm->nr_cpus,
 		seconds);

@@ -18,18 +18,18 @@
 #include "debug/fault_inject.h"
 #include "debug/flight_recorder.h"
 
-uint64_t vm_now_ns(void)
+uint64_t vm__now_ns(void)
 {
 	return mono_clock_ns();
 }
 
-uint64_t vm_clock_ns(void *opaque)
+uint64_t vm__clock_ns(void *opaque)
 {
 	(void)opaque;
-	return vm_now_ns();
+	return vm__now_ns();
 }
 
-void vm_set_isa_irq(void *opaque, unsigned line, bool level)
+void vm__set_isa_irq(void *opaque, unsigned line, bool level)
 {
 	struct vm *vm = opaque;
 
@@ -39,7 +39,7 @@ void vm_set_isa_irq(void *opaque, unsigned line, bool level)
 		ioapic_set_irq(vm->ioapic, isa_irq_gsi(line), level);
 }
 
-void vm_timerfd_arm(int fd, uint64_t deadline_ns)
+void vm__timerfd_arm(int fd, uint64_t deadline_ns)
 {
 	struct itimerspec its = { 0 };
 
@@ -51,16 +51,16 @@ void vm_timerfd_arm(int fd, uint64_t deadline_ns)
 	timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+void *vm__gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	if (gpa > vm->ram_size || len > vm->ram_size - gpa)
 		return NULL;
 	return vm->ram + gpa;
 }
 
-int vm_write_guest(struct vm *vm, uint64_t gpa, const void *src, size_t len)
+int vm__write_guest(struct vm *vm, uint64_t gpa, const void *src, size_t len)
 {
-	void *dst = vm_gpa_to_hva(vm, gpa, len);
+	void *dst = vm__gpa_to_hva(vm, gpa, len);
 
 	if (!dst)
 		return -EFAULT;
@@ -68,9 +68,9 @@ int vm_write_guest(struct vm *vm, uint64_t gpa, const void *src, size_t len)
 	return 0;
 }
 
-int vm_read_guest(struct vm *vm, uint64_t gpa, void *dst, size_t len)
+int vm__read_guest(struct vm *vm, uint64_t gpa, void *dst, size_t len)
 {
-	const void *src = vm_gpa_to_hva(vm, gpa, len);
+	const void *src = vm__gpa_to_hva(vm, gpa, len);
 
 	if (!src)
 		return -EFAULT;
@@ -78,23 +78,23 @@ int vm_read_guest(struct vm *vm, uint64_t gpa, void *dst, size_t len)
 	return 0;
 }
 
-void vm_kick(struct vm *vm, unsigned cpu)
+void vm__kick(struct vm *vm, unsigned cpu)
 {
 	if (cpu >= vm->nr_cpus || !vm->backend_kick)
 		return;
-	fr_pending(vm->fr, cpu);
+	flight_recorder__pending(vm->fr, cpu);
 	/* --inject: the event is pending; the kick may come late. */
 	if (vm->fi && fault_inject__kick(vm->fi, cpu))
 		return;
 	vm->backend_kick(vm, cpu);
 }
 
-bool vm_should_stop(const struct vm *vm)
+bool vm__should_stop(const struct vm *vm)
 {
 	return atomic_load_explicit(&vm->stopping, memory_order_acquire);
 }
 
-void vm_request_exit(struct vm *vm, enum vm_exit_kind kind, int code)
+void vm__request_exit(struct vm *vm, enum vm_exit_kind kind, int code)
 {
 	int none = VM_EXIT_NONE;
 
@@ -105,7 +105,7 @@ void vm_request_exit(struct vm *vm, enum vm_exit_kind kind, int code)
 		vm->stop_notify(vm);
 }
 
-int vm_exit_status(struct vm *vm)
+int vm__exit_status(struct vm *vm)
 {
 	int code = atomic_load(&vm->exit_code);
 

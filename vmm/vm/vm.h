@@ -121,7 +121,7 @@ struct vm {
 	struct vm_config cfg;
 	int kvm_fd, vm_fd;
 	size_t vcpu_mmap_size;
-	/* KVM_GET_SUPPORTED_CPUID, asked once (kvm_cpu_setup.c) */
+	/* KVM_GET_SUPPORTED_CPUID, asked once (kvm_cpu.c) */
 	struct kvm_cpuid2 *supported_cpuid;
 	uint8_t *ram;
 	uint64_t ram_size;
@@ -168,55 +168,55 @@ struct vm {
 	_Atomic int exit_code;
 	char crash_report[256];
 	_Atomic bool stopping;
-	/* vm_request_exit() calls it: wake whoever sleeps (machine.c). */
+	/* vm__request_exit() calls it: wake whoever sleeps (machine.c). */
 	void (*stop_notify)(struct vm *vm);
 	uint64_t start_ns;
 };
 
 /*
- * vm_kick() - an interrupt controller has something new pending for @cpu
+ * vm__kick() - an interrupt controller has something new pending for @cpu
  * (any thread): the flight recorder notes it, --inject may make the kick
  * late or drop it (the event stays pending), then the backend kicks.
  */
-void vm_kick(struct vm *vm, unsigned cpu);
+void vm__kick(struct vm *vm, unsigned cpu);
 
 /* Guest memory helpers: NULL / -EFAULT outside RAM. */
-void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
-int vm_write_guest(struct vm *vm, uint64_t gpa, const void *src, size_t len);
-int vm_read_guest(struct vm *vm, uint64_t gpa, void *dst, size_t len);
+void *vm__gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+int vm__write_guest(struct vm *vm, uint64_t gpa, const void *src, size_t len);
+int vm__read_guest(struct vm *vm, uint64_t gpa, void *dst, size_t len);
 
 /*
- * vm_request_exit() - end the run (any thread). The first reason wins;
+ * vm__request_exit() - end the run (any thread). The first reason wins;
  * later calls only make sure everyone is stopping.
  */
-void vm_request_exit(struct vm *vm, enum vm_exit_kind kind, int code);
-bool vm_should_stop(const struct vm *vm);
+void vm__request_exit(struct vm *vm, enum vm_exit_kind kind, int code);
+bool vm__should_stop(const struct vm *vm);
 
 #define VM_STATUS_TIMEOUT 124 /* as timeout(1) */
 #define VM_STATUS_CRASH 125
 /*
- * vm_exit_status() - the run's end as an exit status: 0 power-off or reset,
+ * vm__exit_status() - the run's end as an exit status: 0 power-off or reset,
  * the debug-exit byte, VM_STATUS_TIMEOUT, 128 + signal, VM_STATUS_CRASH;
  * -1 when the run has not ended. Shared by `ipivirt run` and libipivirt.
  */
-int vm_exit_status(struct vm *vm);
+int vm__exit_status(struct vm *vm);
 
 /*
- * vm_set_isa_irq() - struct isa_irq.set for the VM's devices (@opaque: the
+ * vm__set_isa_irq() - struct isa_irq.set for the VM's devices (@opaque: the
  * VM): ISA IRQ @line drives the 8259 input of that number (0-15) and its
  * I/O APIC pin (isa_irq_gsi()), as the two are wired on a PC.
  */
-void vm_set_isa_irq(void *opaque, unsigned line, bool level);
+void vm__set_isa_irq(void *opaque, unsigned line, bool level);
 
 /*
- * vm_timerfd_arm() - arm timerfd @fd (CLOCK_MONOTONIC) to fire at
- * @deadline_ns on the vm_now_ns() clock; 0 disarms. For the APIC timers and
+ * vm__timerfd_arm() - arm timerfd @fd (CLOCK_MONOTONIC) to fire at
+ * @deadline_ns on the vm__now_ns() clock; 0 disarms. For the APIC timers and
  * the PIT's IRQ 0 edges, which the event loop reads.
  */
-void vm_timerfd_arm(int fd, uint64_t deadline_ns);
+void vm__timerfd_arm(int fd, uint64_t deadline_ns);
 
-uint64_t vm_now_ns(void);
-/* vm_now_ns() as the models' now_ns callback (@opaque unused). */
-uint64_t vm_clock_ns(void *opaque);
+uint64_t vm__now_ns(void);
+/* vm__now_ns() as the models' now_ns callback (@opaque unused). */
+uint64_t vm__clock_ns(void *opaque);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * kvm_cpu_setup.c - a vCPU's CPUID (shaped in kvm_cpuid.c) and its register
+ * kvm_cpu.c - a vCPU's CPUID (shaped in kvm_cpuid.c) and its register
  * state for each entry path.
  */
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "kvm_cpu_setup.h"
+#include "kvm_cpu.h"
 #include "kvm_cpuid.h"
 #include "layout.h"
 

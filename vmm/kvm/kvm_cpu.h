@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kvm_cpu_setup.h - CPUID and architectural register state of a vCPU: what
+ * kvm_cpu.h - CPUID and architectural register state of a vCPU: what
  * the guest is told it has, and the register state of each way of entering
  * it (64-bit ELF entry, multiboot 32-bit entry, SIPI real mode, INIT).
  */

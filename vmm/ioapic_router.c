@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * ioapic_route.c - I/O APIC pins as virqs of a device domain on the APIC
- * vector domain; see ioapic_route.h.
+ * ioapic_router.c - I/O APIC pins as virqs of a device domain on the APIC
+ * vector domain; see ioapic_router.h.
  *
  * Device interrupts are not the IPI hot path: one lock serializes sends and
  * remaps, so a virq is never freed while another thread sends on it, and a
@@ -11,7 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "ioapic_route.h"
+#include "ioapic_router.h"
 
 struct pin_route {
 	unsigned virq; /* 0: the pin never sent */
@@ -72,7 +72,7 @@ static int pin_virq(struct ioapic_router *ir, unsigned pin, uint32_t hwirq)
 
 	/* The programmed parent hwirq is the virq's own parent level. */
 	if (p->virq &&
-	    irq_get_irq_data(ir->tbl, p->virq)->parent_data->hwirq == hwirq)
+	    irq_domain_get_irq_data(ir->tbl, p->virq)->parent_data->hwirq == hwirq)
 		return (int)p->virq;
 	virq = irq_domain_alloc_irq(ir->domain, pin, &hwirq);
 	if (virq < 0)
@@ -104,7 +104,7 @@ void ioapic_router_deliver(void *opaque, unsigned pin,
 		ir->pin[pin].dropped++;
 		goto out;
 	}
-	__ipi_send_mask(ir->tbl, (unsigned)virq, &targets);
+	ipi_domain_send_mask_unchecked(ir->tbl, (unsigned)virq, &targets);
 	ir->pin[pin].sent++;
 out:
 	pthread_mutex_unlock(&ir->lock);

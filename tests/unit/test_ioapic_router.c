@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_ioapic_route.c - the I/O APIC domain on the APIC vector domain: a
+ * test_ioapic_router.c - the I/O APIC domain on the APIC vector domain: a
  * pin's virq and its parent hwirq, remapping when the guest reprograms a
  * pin, physical / logical / lowest-priority routing through the IPI domain
  * into the local APICs, the local APIC's EOI broadcast clearing remote IRR,
@@ -15,7 +15,7 @@
 #include "apic_mock.h"
 #include "check_main.h"
 #include "ioapic.h"
-#include "ioapic_route.h"
+#include "ioapic_router.h"
 
 #define NCPUS 4
 
@@ -45,7 +45,7 @@ static void rig_up(void)
 	memset(&R, 0, sizeof(R));
 	mock_init(&R.m);
 	R.bus = apic_bus_create(NCPUS);
-	R.tbl = virq_table_create(64);
+	R.tbl = irq_domain_table_create(64);
 	ck_assert_ptr_nonnull(R.bus);
 	ck_assert_ptr_nonnull(R.tbl);
 	for (unsigned i = 0; i < NCPUS; i++) {
@@ -82,7 +82,7 @@ static void rig_down(void)
 	for (unsigned i = 0; i < NCPUS; i++)
 		apic_destroy(R.apic[i]);
 	apic_bus_destroy(R.bus);
-	virq_table_destroy(R.tbl);
+	irq_domain_table_destroy(R.tbl);
 }
 
 static void wr(unsigned reg, uint32_t v)
@@ -127,7 +127,7 @@ START_TEST(test_create_checks)
 		struct cpumask all;
 
 		cpumask_fill(&all, NCPUS);
-		ck_assert_int_eq(ipi_reserve(ioapic_router_domain(R.router),
+		ck_assert_int_eq(ipi_domain_reserve(ioapic_router_domain(R.router),
 					     &all, true, NULL), -EINVAL);
 	}
 	ck_assert_uint_eq(ioapic_router_virq(R.router, 3), 0);
@@ -148,7 +148,7 @@ START_TEST(test_pin_virq_hierarchy)
 	ck_assert_int_eq(apic_next_interrupt(R.apic[1]), -1);
 	virq = ioapic_router_virq(R.router, 5);
 	ck_assert_uint_gt(virq, 0);
-	d = irq_get_irq_data(R.tbl, virq);
+	d = irq_domain_get_irq_data(R.tbl, virq);
 	ck_assert_ptr_nonnull(d);
 	ck_assert_ptr_eq(d->domain, ioapic_router_domain(R.router));
 	ck_assert_uint_eq(d->hwirq, 5);
@@ -171,11 +171,11 @@ START_TEST(test_pin_virq_hierarchy)
 	ioapic_set_irq(R.io, 5, false);
 	ioapic_set_irq(R.io, 5, true);
 	ck_assert_uint_ne(ioapic_router_virq(R.router, 5), 0);
-	d = irq_get_irq_data(R.tbl, ioapic_router_virq(R.router, 5));
+	d = irq_domain_get_irq_data(R.tbl, ioapic_router_virq(R.router, 5));
 	ck_assert_uint_eq(d->parent_data->hwirq,
 			  APIC_IPI_HWIRQ(0, APIC_DM_FIXED, 0x52));
 	if (ioapic_router_virq(R.router, 5) != virq)
-		ck_assert_ptr_null(irq_get_irq_data(R.tbl, virq));
+		ck_assert_ptr_null(irq_domain_get_irq_data(R.tbl, virq));
 	ck_assert(apic_ack_interrupt(R.apic[2]) == 0x52);
 	rig_down();
 }
@@ -199,7 +199,7 @@ START_TEST(test_logical_and_lowest_priority)
 	ioapic_set_irq(R.io, 8, true);
 	ck_assert_int_eq(apic_ack_interrupt(R.apic[3]), 0x62);
 	ck_assert_int_eq(apic_next_interrupt(R.apic[2]), -1);
-	ck_assert_uint_eq(irq_get_irq_data(R.tbl,
+	ck_assert_uint_eq(irq_domain_get_irq_data(R.tbl,
 					   ioapic_router_virq(R.router, 8))
 				  ->parent_data->hwirq,
 			  APIC_IPI_HWIRQ(0, APIC_DM_FIXED, 0x62));

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ioapic_route.h - the I/O APIC as a device domain of the VM's virq table,
+ * ioapic_router.h - the I/O APIC as a device domain of the VM's virq table,
  * stacked on the APIC vector domain:
  *
  *   [IOAPIC domain] -> [APIC vector domain] -> apic_deliver() on each target
