@@ -147,7 +147,7 @@ run: deps-run
 
 # The same models plus the KVM-on-POWER backend, cross-built for ppc64le.
 PPC_CC := powerpc64le-linux-gnu-gcc
-$(BUILD)/cross-ppc64le/ipivirt-ppc: tools/ipivirt-ppc.c $(PPC_BACKEND_SRCS) $(MODEL_SRCS) | deps-cross
+$(BUILD)/cross-ppc64le/ipivirt-ppc: tools/ipivirt-ppc.c $(PPC_BACKEND_SRCS) $(VCPU_LOOP_SRCS) $(MODEL_SRCS) | deps-cross
 	@mkdir -p $(@D)
 	$(PPC_CC) $(CPPFLAGS) $(CFLAGS) -static $^ -o $@
 	@readelf -h $@ | grep -q 'PowerPC64' || { echo "not a PowerPC binary: $@"; exit 1; }

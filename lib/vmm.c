@@ -11,7 +11,7 @@
 
 #include "internal.h"
 #include "debug/fault_inject.h"
-#include "kvm/kvm_vcpu.h"
+#include "kvm/vcpu_loop.h"
 #include "kvm/seccomp_filter.h"
 #include "machine/event_loop.h"
 #include "machine/machine.h"
@@ -142,7 +142,7 @@ static int prepare_thread(const struct vm_config *cfg)
 	int ret = event_loop__block_signals();
 
 	if (!ret)
-		ret = kvm_vcpu__init_signals();
+		ret = vcpu_loop__init_signals();
 	if (!ret && cfg->seccomp != VM_SECCOMP_OFF)
 		ret = seccomp_filter__init();
 	return ret;

@@ -17,8 +17,10 @@ MODEL_SRCS := $(APIC_SRCS) $(XIVE_SRCS) $(IPI_DOMAIN_SRCS) $(PC_IRQ_SRCS) \
 
 # The ipivirt binary: the command line over libipivirt's public API.
 CLI_SRCS := vmm/cli/main.c vmm/cli/cli.c
-# The POWER backend, built by the ppc64le cross build only.
+# The POWER backend, built by the ppc64le cross build only, over the
+# vCPU loop both backends share.
 PPC_BACKEND_SRCS := vmm/kvm/kvm_ppc.c
+VCPU_LOOP_SRCS := vmm/kvm/vcpu_loop.c
 # The VMM's layers under the library: devices, boot, debug, the VM's
 # state, the interrupt controllers' hosts, the KVM backend, the machine.
 VMM_SRCS := $(filter-out $(CLI_SRCS) $(PPC_BACKEND_SRCS),$(wildcard vmm/*/*.c))

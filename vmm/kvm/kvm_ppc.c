@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,19 +25,21 @@
 #include <unistd.h>
 
 #include "kvm_ppc.h"
+#include "vcpu_loop.h"
 #include "mono_clock.h"
 #include "xive_ipi.h"
 #include "xive_virt.h"
 
-#define PPC_SIG_KICK SIGUSR1
 #define H_FUNCTION (-2)
 
+/* The thread, its mode, kick and KVM_RUN are vcpu_loop.c's, as on x86;
+ * this backend supplies the POWER exits. */
 struct kvm_ppc_vcpu {
 	struct kvm_ppc_vm *vm;
 	unsigned id;
-	int fd;
-	struct kvm_run *run;
-	pthread_t thread;
+	int fd;              /* = loop.fd */
+	struct kvm_run *run; /* = loop.run */
+	struct vcpu_loop loop;
 	bool started;
 };
 
@@ -154,26 +155,24 @@ static void handle_mmio(struct kvm_ppc_vcpu *v)
 	}
 }
 
-static void kick_handler(int sig)
-{
-	(void)sig;
-}
-
 static void *vcpu_thread(void *arg)
 {
 	struct kvm_ppc_vcpu *v = arg;
 	struct kvm_ppc_vm *vm = v->vm;
-	sigset_t set;
+	int err;
 
-	sigemptyset(&set);
-	sigaddset(&set, PPC_SIG_KICK);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	vcpu_loop__unblock_kick();
 	while (!atomic_load(&vm->stopping)) {
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			v->run->immediate_exit = 0;
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			atomic_store(&vm->error, -errno);
+		vcpu_loop__enter(&v->loop);
+		if (atomic_load(&vm->stopping)) {
+			vcpu_loop__leave(&v->loop);
+			break;
+		}
+		err = vcpu_loop__run(&v->loop);
+		if (err == EINTR || err == EAGAIN)
+			continue;
+		if (err) {
+			atomic_store(&vm->error, -err);
 			break;
 		}
 		switch (v->run->exit_reason) {
@@ -221,6 +220,8 @@ static int create_vcpu(struct kvm_ppc_vm *vm, unsigned id, char *err,
 		v->run = NULL;
 		return fail(err, errlen, errno, "mmap kvm_run");
 	}
+	v->loop.fd = v->fd;
+	v->loop.run = v->run;
 	/* PR KVM needs PAPR mode switched on; HV KVM is always pseries. */
 	(void)ioctl(v->fd, KVM_ENABLE_CAP, &papr);
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
@@ -239,7 +240,6 @@ int kvm_ppc__create(const struct kvm_ppc_config *cfg,
 	struct kvm_userspace_memory_region region;
 	struct xive_config xcfg;
 	struct xive_ops ops;
-	struct sigaction sa;
 	int ret;
 
 	if (!cfg || cfg->size < sizeof(*cfg) || !cfg->nr_cpus ||
@@ -259,9 +259,9 @@ int kvm_ppc__create(const struct kvm_ppc_config *cfg,
 	for (unsigned i = 0; i < cfg->nr_cpus; i++)
 		vm->vcpus[i].fd = -1;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = kick_handler;
-	sigaction(PPC_SIG_KICK, &sa, NULL);
+	ret = vcpu_loop__init_signals();
+	if (ret)
+		return fail(err, errlen, -ret, "kick signal");
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)
@@ -330,11 +330,8 @@ void kvm_ppc__stop(struct kvm_ppc_vm *vm)
 	atomic_store(&vm->stopping, true);
 	for (unsigned i = 0; i < vm->cfg.nr_cpus; i++) {
 		struct kvm_ppc_vcpu *v = &vm->vcpus[i];
-		if (v->started && !pthread_equal(v->thread, pthread_self())) {
-			__atomic_store_n(&v->run->immediate_exit, 1,
-					 __ATOMIC_RELEASE);
-			pthread_kill(v->thread, PPC_SIG_KICK);
-		}
+		if (v->started && !pthread_equal(v->loop.thread, pthread_self()))
+			(void)vcpu_loop__kick(&v->loop);
 	}
 }
 
@@ -343,7 +340,7 @@ int kvm_ppc__run(struct kvm_ppc_vm *vm)
 	int ret = 0;
 
 	for (unsigned i = 0; i < vm->cfg.nr_cpus; i++) {
-		ret = -pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread,
+		ret = -pthread_create(&vm->vcpus[i].loop.thread, NULL, vcpu_thread,
 				      &vm->vcpus[i]);
 		if (ret) {
 			kvm_ppc__stop(vm);
@@ -353,7 +350,7 @@ int kvm_ppc__run(struct kvm_ppc_vm *vm)
 	}
 	for (unsigned i = 0; i < vm->cfg.nr_cpus; i++)
 		if (vm->vcpus[i].started)
-			pthread_join(vm->vcpus[i].thread, NULL);
+			pthread_join(vm->vcpus[i].loop.thread, NULL);
 	return ret ? ret : atomic_load(&vm->error);
 }
 

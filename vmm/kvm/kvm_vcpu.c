@@ -3,19 +3,12 @@
  * kvm_vcpu.c - the vCPU thread: run the guest, dispatch its exits to the
  * buses and the APIC model, inject what the APIC presents, sleep in
  * userspace while halted, and come out of KVM_RUN when kicked.
+
  *
- * Kick protocol (the IPI hot path: no locks, no event loop):
- *   sender: make the event visible (APIC IRR / event bits), full fence,
- *           then look at the target's mode:
- *             IN_GUEST -> EXITING: set immediate_exit, signal the thread;
- *             HALTED   -> OUTSIDE: futex wake.
- *   target: publish IN_GUEST (or HALTED), full fence, then look for events.
- * Either the target sees the event, or the sender sees the published mode:
- * no wake-up is lost. immediate_exit covers a signal that lands after the
- * target looked but before it entered KVM_RUN.
+ * The thread's mode, the kick and the halt are vcpu_loop.c's, shared with
+ * the POWER backend; this file is x86's exit handling around them.
  */
 #include <errno.h>
-#include <linux/futex.h>
 #include <linux/kvm.h>
 #include <sched.h>
 #include <signal.h>
@@ -24,7 +17,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -33,59 +25,30 @@
 #include "kvm_compat.h"
 #include "kvm_cpu.h"
 #include "kvm_vcpu.h"
+#include "vcpu_loop.h"
 #include "seccomp_filter.h"
 #include "debug/fault_inject.h"
 #include "debug/flight_recorder.h"
 #include "irqchip/apic_host.h"
 #include "irqchip/x86_xive.h"
 
-#define SIG_KICK SIGUSR1
 #define MSR_IA32_TSC 0x10
-
-static void kick_handler(int sig)
-{
-	(void)sig; /* the interrupted KVM_RUN returning -EINTR is the point */
-}
-
-int kvm_vcpu__init_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = kick_handler;
-	sigemptyset(&sa.sa_mask);
-	return sigaction(SIG_KICK, &sa, NULL) < 0 ? -errno : 0;
-}
-
-static long futex(_Atomic int *addr, int op, int val)
-{
-	return syscall(SYS_futex, (int *)addr, op, val, NULL, NULL, 0);
-}
 
 void kvm_vcpu__kick(struct vcpu *v)
 {
-	int mode;
-
-	atomic_thread_fence(memory_order_seq_cst);
-	mode = atomic_load(&v->mode);
-	if (mode == VCPU_IN_GUEST) {
-		if (atomic_compare_exchange_strong(&v->mode, &mode,
-						   VCPU_EXITING)) {
-			__atomic_store_n(&v->run->immediate_exit, 1,
-					 __ATOMIC_RELEASE);
-			atomic_fetch_add_explicit(&v->stats.kicks_signal, 1,
-						  memory_order_relaxed);
-			flight_recorder__stage(v->vm->fr, FR_KICK_SIGNAL, v->id);
-			pthread_kill(v->thread, SIG_KICK);
-		}
-	} else if (mode == VCPU_HALTED) {
-		if (atomic_compare_exchange_strong(&v->mode, &mode,
-						   VCPU_OUTSIDE)) {
-			atomic_fetch_add_explicit(&v->stats.kicks_wake, 1,
-						  memory_order_relaxed);
-			flight_recorder__stage(v->vm->fr, FR_KICK_FUTEX, v->id);
-			futex(&v->mode, FUTEX_WAKE_PRIVATE, 1);
-		}
+	switch (vcpu_loop__kick(&v->loop)) {
+	case VCPU_KICK_SIGNAL:
+		atomic_fetch_add_explicit(&v->stats.kicks_signal, 1,
+					  memory_order_relaxed);
+		flight_recorder__stage(v->vm->fr, FR_KICK_SIGNAL, v->id);
+		break;
+	case VCPU_KICK_WAKE:
+		atomic_fetch_add_explicit(&v->stats.kicks_wake, 1,
+					  memory_order_relaxed);
+		flight_recorder__stage(v->vm->fr, FR_KICK_FUTEX, v->id);
+		break;
+	case VCPU_KICK_NONE:
+		break;
 	}
 }
 
@@ -147,6 +110,8 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 		ret = -errno;
 		goto out_close;
 	}
+	v->loop.fd = v->fd;
+	v->loop.run = v->run;
 	if (!vm->tsc_khz) {
 		ret = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
 		if (ret <= 0) {
@@ -430,33 +395,6 @@ static bool wake_pending(struct vcpu *v, bool if_flag)
 }
 
 /*
- * Halt polling (--halt-poll): before sleeping, spin up to v->halt_poll_ns
- * for a kick. Every wake source kicks, and a kick of a halted vCPU moves
- * its mode off VCPU_HALTED, so the spin watches one word; wake_pending()
- * then says whether the kick brought something. Return: true when a wake
- * came while polling.
- */
-static bool halt_poll(struct vcpu *v, bool if_flag)
-{
-	uint64_t end = vm__now_ns() + v->halt_poll_ns;
-
-	while (vm__now_ns() < end) {
-		if (atomic_load_explicit(&v->mode, memory_order_acquire) !=
-		    VCPU_HALTED) {
-			if (wake_pending(v, if_flag))
-				return true;
-			/* Halted again, a full barrier before the next look
-			 * (an exchange: TSan refuses bare fences here). */
-			atomic_exchange(&v->mode, VCPU_HALTED);
-			if (wake_pending(v, if_flag))
-				return true;
-		}
-		__builtin_ia32_pause();
-	}
-	return false;
-}
-
-/*
  * Adaptive policy, as KVM's halt_poll_ns: a halt that ended within the
  * poll keeps it; one that ended soon after (within the ceiling) grows it
  * (start, then double); one that lasted longer than the ceiling resets
@@ -476,32 +414,30 @@ static void halt_poll_adjust(struct vcpu *v, uint64_t halted_ns)
 					  : IPIVIRT_HALT_POLL_ADAPTIVE_MAX_NS;
 }
 
+struct halt_ctx {
+	struct vcpu *v;
+	bool if_flag;
+};
+
+static bool halt_wake_pending(void *opaque)
+{
+	const struct halt_ctx *h = opaque;
+
+	return wake_pending(h->v, h->if_flag);
+}
+
 /*
- * Sleep until an interrupt (or SIPI, or stop) is pending. With polling on,
- * the first time nothing is pending the vCPU polls before it sleeps.
+ * Sleep until an interrupt (or SIPI, or stop) is pending. With polling on
+ * (--halt-poll), the first time nothing is pending the vCPU polls first.
  */
 static void halt(struct vcpu *v, bool if_flag)
 {
+	struct halt_ctx h = { .v = v, .if_flag = if_flag };
 	uint64_t t0 = vm__now_ns();
-	bool polled = false;
 
 	v->stats.halts++;
-	for (;;) {
-		atomic_store(&v->mode, VCPU_HALTED);
-		atomic_thread_fence(memory_order_seq_cst);
-		if (wake_pending(v, if_flag))
-			break;
-		if (v->halt_poll_ns && !polled) {
-			polled = true;
-			if (halt_poll(v, if_flag)) {
-				v->stats.halt_poll_hits++;
-				break;
-			}
-			continue;
-		}
-		futex(&v->mode, FUTEX_WAIT_PRIVATE, VCPU_HALTED);
-	}
-	atomic_store(&v->mode, VCPU_OUTSIDE);
+	if (vcpu_loop__halt(&v->loop, halt_wake_pending, &h, v->halt_poll_ns))
+		v->stats.halt_poll_hits++;
 	halt_poll_adjust(v, vm__now_ns() - t0);
 	flight_recorder__stage(v->vm->fr, FR_WAKE_HALT, v->id);
 }
@@ -582,14 +518,11 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	char name[16];
-	sigset_t set;
 	int run_err;
 
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), name);
-	sigemptyset(&set);
-	sigaddset(&set, SIG_KICK);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	vcpu_loop__unblock_kick();
 	flight_recorder__thread_start(v->vm->fr, v->id);
 	/* Everything is built and mapped: from here on, only what a vCPU
 	 * thread needs (seccomp_filter.c). */
@@ -611,11 +544,10 @@ static void *vcpu_thread(void *arg)
 			halt(v, false);
 			continue;
 		}
-		atomic_store(&v->mode, VCPU_IN_GUEST);
-		atomic_thread_fence(memory_order_seq_cst);
+		vcpu_loop__enter(&v->loop);
 		service_events(v);
 		if (v->wait_for_sipi || vm__should_stop(v->vm)) {
-			atomic_store(&v->mode, VCPU_OUTSIDE);
+			vcpu_loop__leave(&v->loop);
 			continue;
 		}
 		inject(v);
@@ -623,7 +555,7 @@ static void *vcpu_thread(void *arg)
 
 		/* KVM loads CR8 from here on entry, reports it on exit. */
 		v->run->cr8 = apic_get_cr8(v->apic);
-		run_err = ioctl(v->fd, KVM_RUN, 0) < 0 ? errno : 0;
+		run_err = vcpu_loop__run(&v->loop);
 		if (run_err == EINVAL && (v->run->kvm_dirty_regs &
 					  KVM_SYNC_X86_EVENTS)) {
 			/* This KVM refused the events it gave us: back to
@@ -638,8 +570,6 @@ static void *vcpu_thread(void *arg)
 					  : EAGAIN;
 		}
 		v->events_fresh = v->sync_events;
-		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELAXED);
-		atomic_store(&v->mode, VCPU_OUTSIDE);
 		/* A mov to CR8 since the last exit is the guest's new TPR. */
 		apic_set_cr8(v->apic, (uint8_t)v->run->cr8);
 		/* An EOI the guest deferred happened before this exit. */
@@ -669,7 +599,7 @@ static void *vcpu_thread(void *arg)
 				sched_yield();
 		}
 	}
-	atomic_store(&v->mode, VCPU_OUTSIDE);
+	vcpu_loop__leave(&v->loop);
 	return NULL;
 }
 
@@ -691,7 +621,7 @@ int kvm_vcpu__start(struct vcpu *v)
 		return -err;
 	err = pthread_attr_setstacksize(&attr, VCPU_STACK_SIZE);
 	if (!err)
-		err = pthread_create(&v->thread, &attr, vcpu_thread, v);
+		err = pthread_create(&v->loop.thread, &attr, vcpu_thread, v);
 	pthread_attr_destroy(&attr);
 	if (err)
 		return -err;
@@ -702,7 +632,7 @@ int kvm_vcpu__start(struct vcpu *v)
 void kvm_vcpu__join(struct vcpu *v)
 {
 	if (v && v->thread_started) {
-		pthread_join(v->thread, NULL);
+		pthread_join(v->loop.thread, NULL);
 		v->thread_started = false;
 	}
 }

@@ -10,29 +10,17 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "vcpu_loop.h"
 #include "vm/vm.h"
-
-/*
- * Where the vCPU thread is, for kickers. The kicker's cmpxchg from IN_GUEST
- * to EXITING makes sure one signal is sent per guest entry; from HALTED to
- * RUNNABLE, one futex wake per sleep.
- */
-enum vcpu_mode {
-	VCPU_OUTSIDE = 0, /* in the VMM, will check for work before entry */
-	VCPU_IN_GUEST,    /* in or about to enter KVM_RUN */
-	VCPU_EXITING,     /* kicked out of guest mode */
-	VCPU_HALTED,      /* asleep on the futex */
-};
 
 struct vcpu {
 	struct vm *vm;
 	unsigned id;
-	int fd;
-	struct kvm_run *run;
-	pthread_t thread;
+	int fd;                       /* = loop.fd */
+	struct kvm_run *run;          /* = loop.run */
+	struct vcpu_loop loop;        /* mode, kick, halt (vcpu_loop.h) */
 	bool thread_started;
 	struct apic *apic;            /* vm->cpus[id].apic */
-	_Atomic int mode;             /* enum vcpu_mode, also the futex word */
 	unsigned nmi_pending;         /* NMIs to inject, 0-2; owner only */
 	bool wait_for_sipi;           /* owner only */
 	uint64_t halt_poll_ns;        /* owner only: the next halt's poll */
@@ -53,7 +41,5 @@ int kvm_vcpu__start(struct vcpu *v);
 void kvm_vcpu__join(struct vcpu *v);
 /* Make @v look at its pending events soon (any thread). */
 void kvm_vcpu__kick(struct vcpu *v);
-/* Install the process-wide kick signal handler (once, before threads). */
-int kvm_vcpu__init_signals(void);
 
 #endif

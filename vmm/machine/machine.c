@@ -298,12 +298,9 @@ static int firmware_x2apic(struct vcpu *v)
 static bool machine_kick_wanted(void *opaque, unsigned cpu)
 {
 	struct vm *vm = opaque;
-	int mode;
 
-	if (cpu >= vm->nr_cpus || !vm->vcpus[cpu])
-		return false;
-	mode = atomic_load(&vm->vcpus[cpu]->mode);
-	return mode == VCPU_IN_GUEST || mode == VCPU_HALTED;
+	return cpu < vm->nr_cpus && vm->vcpus[cpu] &&
+	       vcpu_loop__kick_wanted(&vm->vcpus[cpu]->loop);
 }
 
 static void machine_kick(void *opaque, unsigned cpu)
