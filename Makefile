@@ -106,15 +106,15 @@ unit-test: unit-test-release
 # Bad command lines and malformed images: exit 2 with one line, no KVM needed.
 # And the binary is the command line over libipivirt's public API (nm).
 cli-test: $(BUILD)/ipivirt $(BUILD)/asan/ipivirt guest-tests
-	tools/binary-check.sh $(BUILD)/release/ipivirt $(LIB_ARCHIVE_release) \
+	tests/layout/binary-check.sh $(BUILD)/release/ipivirt $(LIB_ARCHIVE_release) \
 		$(call objs,release,$(CLI_SRCS))
-	tools/cli-tests.sh $(BUILD)/ipivirt guest-tests/build/smp.elf
-	tools/cli-tests.sh $(BUILD)/asan/ipivirt guest-tests/build/smp.elf
+	tests/cli/run.sh $(BUILD)/ipivirt guest-tests/build/smp.elf
+	tests/cli/run.sh $(BUILD)/asan/ipivirt guest-tests/build/smp.elf
 
 # The folders of vmm/ are layers: no include goes to a higher one.
 .PHONY: layer-check
 layer-check:
-	tools/layer-check-test.sh
+	tests/layout/layer-check.sh
 
 # How the VMM ends runs: crash report, timeout, debug exit, signals.
 vmm-test: $(BUILD)/ipivirt
@@ -122,13 +122,13 @@ vmm-test: $(BUILD)/ipivirt
 	tests/vmm/run.sh $(BUILD)/ipivirt $(BUILD)/vmm-kernels
 
 guest-test: all
-	tools/run-guest-tests.sh ipivirt $(BUILD)/ipivirt
+	tests/guest/run.sh ipivirt $(BUILD)/ipivirt
 
 guest-test-sanitized: $(BUILD)/asan/ipivirt $(BUILD)/tsan/ipivirt guest-tests
-	tools/run-guest-tests.sh sanitized $(BUILD)/asan/ipivirt $(BUILD)/tsan/ipivirt
+	tests/guest/run.sh sanitized $(BUILD)/asan/ipivirt $(BUILD)/tsan/ipivirt
 
 guest-test-qemu: guest-tests
-	tools/run-guest-tests.sh qemu
+	tests/guest/run.sh qemu
 
 test: deps-test
 	@$(MAKE) --no-print-directory all

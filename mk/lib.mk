@@ -119,16 +119,16 @@ install: lib
 		cp -P $$m $(DESTDIR)$(MANDIR)/man3/; done
 
 lib-symbol-check: lib
-	tools/lib-symbol-check.sh $(LIB_SO) $(LIB_MAP) include/ipivirt.h $(LIB_A)
+	tests/lib/symbol-check.sh $(LIB_SO) $(LIB_MAP) include/ipivirt.h $(LIB_A)
 
 # One naming rule over every object of the library and the binary.
 .PHONY: name-check
 name-check: $(LIB_OBJS) $(call objs,release,$(CLI_SRCS))
-	tools/name-check-test.sh $^
+	tests/layout/name-check.sh $^
 
 # Every page renders without a groff warning; every link resolves.
 lib-man-check:
-	tools/man-check.sh man
+	tests/lib/man-check.sh man
 
 # The unit test drives the public API from several threads; it needs the
 # library's own objects, so it gets its rule here (one per variant).
@@ -145,7 +145,7 @@ lib-test: lib-symbol-check lib-man-check guest-tests
 	rm -rf $(LIB_TEST_DIR)
 	$(MAKE) --no-print-directory -s install DESTDIR=$(LIB_TEST_DIR)/root \
 		PREFIX=/usr
-	tools/lib-test.sh $(LIB_TEST_DIR) /usr guest-tests/build/ipi.elf
+	tests/lib/run.sh $(LIB_TEST_DIR) /usr guest-tests/build/ipi.elf
 
 .DEFAULT_GOAL := $(lib_saved_goal)
 

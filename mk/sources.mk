@@ -1,6 +1,6 @@
 # mk/sources.mk - every source list and link flag of the build, in one
 # place: the Makefile, mk/lib.mk, the fuzz, replay and cross rules and
-# tools/cross-test-ppc64le.sh (through the environment) all take them from
+# tests/cross/run-ppc64le.sh (through the environment) all take them from
 # here. The folders are the layers (docs/architecture.md).
 
 # The pure models, by component (top of vmm/: no KVM, unit-tested,

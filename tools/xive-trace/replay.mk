@@ -9,7 +9,7 @@
 #                             check that a tampered or malformed plain trace
 #                             fails (replay-negative.sh). A few seconds.
 #   make cross-test-ppc64le   Check unit tests cross-built for ppc64le and
-#                             run under qemu-ppc64le (tools/cross-test-ppc64le.sh)
+#                             run under qemu-ppc64le (tests/cross/run-ppc64le.sh)
 #
 # Traces are captured on demand with tools/xive-trace/capture.sh (needs
 # qemu-system-ppc and a ppc64el kernel; not part of these targets).
@@ -50,6 +50,6 @@ xive-replay-test: $(BUILD)/xive-replay $(XIVE_PLAIN_TRACES)
 	tools/xive-trace/replay-negative.sh $(BUILD)/xive-replay $(XIVE_PLAIN_DIR)/negative $(firstword $(XIVE_PLAIN))
 
 cross-test-ppc64le:
-	BUILD=$(BUILD) MODEL_SRCS="$(MODEL_SRCS)" tools/cross-test-ppc64le.sh
+	BUILD=$(BUILD) MODEL_SRCS="$(MODEL_SRCS)" tests/cross/run-ppc64le.sh
 
 .DEFAULT_GOAL := $(XIVE_SAVED_GOAL)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# lib-symbol-check.sh SO MAP HEADER [ARCHIVE]
+# tests/lib/symbol-check.sh SO MAP HEADER [ARCHIVE]
 #
 # libipivirt exports exactly its public API: the dynamic symbols the .so
 # defines (nm -D --defined-only, minus the version node) must equal the

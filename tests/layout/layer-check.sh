@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# layer-check-test.sh - tools/layer-check.py passes on the tree and fails on
+# tests/layout/layer-check.sh - tools/layer-check.py passes on the tree and fails on
 # each kind of violation, planted one at a time in a copy of the tree.
 set -eu
-here=$(cd "$(dirname "$0")/.." && pwd)
+here=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 check="python3 $here/tools/layer-check.py --root"

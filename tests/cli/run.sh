@@ -8,7 +8,7 @@
 # A case's PATTERN is matched against the message with the case's file
 # names cut out, so a file name can never satisfy it.
 set -u
-BIN=${1:?usage: cli-tests.sh IPIVIRT [GOOD_ELF]}
+BIN=${1:?usage: tests/cli/run.sh IPIVIRT [GOOD_ELF]}
 GOOD=${2:-guest-tests/build/smp.elf}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

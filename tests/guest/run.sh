@@ -9,7 +9,7 @@
 # VMM exits 0. Without /dev/kvm the KVM cases are skipped loudly, except
 # under CI=true, where that is a failure.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 GT=guest-tests/build
 LOGDIR=build/guest-logs

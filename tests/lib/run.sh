@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# lib-test.sh DIR PREFIX KERNEL
+# tests/lib/run.sh DIR PREFIX KERNEL
 #
 # libipivirt as an embedder sees it, after `make install DESTDIR=DIR/root
 # PREFIX=PREFIX`: the installed files, the version agreement, the header

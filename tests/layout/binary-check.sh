@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# binary-check.sh BINARY ARCHIVE OBJ...
+# tests/layout/binary-check.sh BINARY ARCHIVE OBJ...
 #
 # The ipivirt binary is a client of libipivirt (issue 13): its own objects
 # (OBJ: the command line) call nothing of vmm/ but through the public API,

@@ -6,7 +6,7 @@
 # user-mode emulation: the model runs on the architecture whose interrupt
 # controller it models.
 #
-#   tools/cross-test-ppc64le.sh [TEST...]     (default: test_xive*.c test_ipi_domain.c)
+#   tests/cross/run-ppc64le.sh [TEST...]     (default: test_xive*.c test_ipi_domain.c)
 #
 # Needs (Debian packages only):
 #   the cross group of tools/deps/packages (cross compiler, qemu-user-static,
@@ -19,7 +19,7 @@
 # The tests link statically, so no ppc64el libc is needed at run time.
 set -eu
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 BUILD=${BUILD:-build}
 OUT=$BUILD/cross-ppc64le

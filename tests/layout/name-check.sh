@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# name-check-test.sh OBJ... - tools/name-check.py passes on the build's
+# tests/layout/name-check.sh OBJ... - tools/name-check.py passes on the build's
 # objects (OBJ) and fails on each kind of bad name, compiled one at a time.
 set -eu
-here=$(cd "$(dirname "$0")/.." && pwd)
+here=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 python3 "$here/tools/name-check.py" "$@"

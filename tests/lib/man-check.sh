@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# man-check.sh [MANDIR]
+# tests/lib/man-check.sh [MANDIR]
 #
 # The manual pages render without a single groff (or man-db) warning,
 # every alias link resolves, every function include/ipivirt.h exports with
