@@ -18,7 +18,10 @@ go to the same folder or to a lower layer:
   7  lib/          libipivirt's public API
   8  vmm/cli/      the ipivirt binary: include/ipivirt.h only
 
-Two folders of one rank may not include each other. The public header
+Two folders of one rank may not include each other, and no two files
+include each other, directly or through others (a cycle): a module is a .c
+file with its header; a header without a .c of its own (apic_regs.h, a
+*_priv.h) stands for what it includes. The public header
 (include/) is for lib/, cli/ and the VMM layers' configuration types, never
 for the models, which the library wraps. Models may not include
 <linux/kvm.h>, <sys/ioctl.h> or <asm/kvm.h>.
@@ -54,8 +57,69 @@ def resolve(root, src, name):
     return None
 
 
+def find_cycles(graph):
+    """Strongly connected components of more than one module (Tarjan)."""
+    index, low, stack, on, out = {}, {}, [], set(), []
+    counter = [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def module_cycles(root, includes):
+    """Cycles among modules; includes: file -> set of included files."""
+    def module(path):
+        return path[:-2]
+
+    def has_c(path):
+        return os.path.isfile(os.path.join(root, module(path) + '.c'))
+
+    def targets(path, seen):
+        # Through a header with no .c of its own, to what it includes.
+        for t in includes.get(path, ()):
+            if t.endswith('.h') and not has_c(t) and t not in seen:
+                seen.add(t)
+                yield from targets(t, seen)
+            elif t.endswith('.h') and has_c(t) or t.endswith('.c'):
+                yield t
+    graph = {}
+    for src in includes:
+        if src.endswith('.h') and not has_c(src):
+            continue
+        me = module(src)
+        for t in targets(src, set()):
+            if module(t) != me:
+                graph.setdefault(me, set()).add(module(t))
+    return find_cycles(graph)
+
+
 def check(root):
     errors, files = [], []
+    includes = {}
     for top in ('vmm', 'lib'):
         for dirpath, _, names in os.walk(os.path.join(root, top)):
             for n in sorted(names):
@@ -78,6 +142,7 @@ def check(root):
             if target is None:
                 errors.append(f'{src}: "{name}" not found')
                 continue
+            includes.setdefault(src, set()).add(target)
             if target.startswith('include/'):
                 if layer == '':
                     errors.append(f'{src}: a model includes the public '
@@ -96,6 +161,8 @@ def check(root):
             elif RANKS[tl] == RANKS[layer]:
                 errors.append(f'{src} ({layer}) includes {target} ({tl}), '
                               f'a sibling layer')
+    for cycle in module_cycles(root, includes):
+        errors.append('a cycle of includes: ' + ' -> '.join(cycle))
     return errors, len(files)
 
 
@@ -110,7 +177,7 @@ def main():
               file=sys.stderr)
         return 1
     print(f'layer-check: {n} files in vmm/ and lib/, every include goes '
-          f'to its own folder or a lower layer')
+          f'to its own folder or a lower layer, no cycles')
     return 0
 
 

@@ -9,7 +9,6 @@
 #include <sys/ioctl.h>
 
 #include "kvm_compat.h"
-#include "kvm_vcpu.h"
 
 #define INT3_OPCODE 0xcc
 #define INT_IMM8_OPCODE 0xcd
@@ -85,7 +84,7 @@ void kvm_compat__log_linux(struct vm *vm)
 }
 
 /* @len bytes at guest linear address @lin, through its page tables. */
-static int read_linear(struct vcpu *v, uint64_t lin, void *buf, size_t len)
+static int read_linear(struct kvm_compat_cpu *v, uint64_t lin, void *buf, size_t len)
 {
 	uint8_t *out = buf;
 
@@ -110,7 +109,7 @@ static int read_linear(struct vcpu *v, uint64_t lin, void *buf, size_t len)
 }
 
 /* Raise exception @nr, with @error_code when @has_error_code. */
-static bool inject_exception(struct vcpu *v, uint8_t nr, bool has_error_code,
+static bool inject_exception(struct kvm_compat_cpu *v, uint8_t nr, bool has_error_code,
 			     uint32_t error_code)
 {
 	struct kvm_vcpu_events ev;
@@ -126,7 +125,7 @@ static bool inject_exception(struct vcpu *v, uint8_t nr, bool has_error_code,
 }
 
 /* Step RIP over the @len-byte instruction the emulator could not run. */
-static bool step_over(struct vcpu *v, struct kvm_regs *regs, unsigned len)
+static bool step_over(struct kvm_compat_cpu *v, struct kvm_regs *regs, unsigned len)
 {
 	regs->rip += len;
 	return ioctl(v->fd, KVM_SET_REGS, regs) == 0;
@@ -142,7 +141,7 @@ static bool step_over(struct vcpu *v, struct kvm_regs *regs, unsigned len)
  * (not KVM's "soft" kind, which would add a length of its own to RIP), and
  * the DPL check is ours. Real mode is left to KVM, which emulates it.
  */
-static bool repair_int_n(struct vcpu *v, const struct kvm_sregs *s,
+static bool repair_int_n(struct kvm_compat_cpu *v, const struct kvm_sregs *s,
 			 struct kvm_regs *regs, uint8_t n)
 {
 	struct kvm_vcpu_events ev;
@@ -179,7 +178,7 @@ static bool repair_int_n(struct vcpu *v, const struct kvm_sregs *s,
  * it then reports as #MF (CR0.NE, as Linux runs) before the instruction.
  * Linux runs one in fpu__drop() on every task exit.
  */
-static bool repair_fwait(struct vcpu *v, const struct kvm_sregs *s,
+static bool repair_fwait(struct kvm_compat_cpu *v, const struct kvm_sregs *s,
 			 struct kvm_regs *regs)
 {
 	struct kvm_fpu fpu;
@@ -192,7 +191,7 @@ static bool repair_fwait(struct vcpu *v, const struct kvm_sregs *s,
 }
 
 /* Log the first repair of each kind: the rest would flood the console. */
-static void log_once(struct vcpu *v, _Atomic bool *logged, const char *what,
+static void log_once(struct kvm_compat_cpu *v, _Atomic bool *logged, const char *what,
 		     uint64_t rip)
 {
 	if (!atomic_exchange(logged, true))
@@ -201,7 +200,7 @@ static void log_once(struct vcpu *v, _Atomic bool *logged, const char *what,
 			what, (unsigned long long)rip);
 }
 
-bool kvm_compat__repair_emulation(struct vcpu *v)
+bool kvm_compat__repair_emulation(struct kvm_compat_cpu *v)
 {
 	struct kvm_regs regs;
 	struct kvm_sregs s;
@@ -245,7 +244,7 @@ bool kvm_compat__repair_emulation(struct vcpu *v)
 	}
 }
 
-void kvm_compat__sample_rip(struct vcpu *v)
+void kvm_compat__sample_rip(struct kvm_compat_cpu *v)
 {
 	struct kvm_regs regs;
 	uint64_t now;

@@ -20,10 +20,25 @@
 #define IPIVIRT_KVM_COMPAT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "vm/vm.h"
 
-struct vcpu;
+struct kvm_run;
+
+/**
+ * struct kvm_compat_cpu - a vCPU as the work-arounds see it (a part of
+ * struct vcpu, filled when it is created).
+ * @vm, @id, @fd, @run: the vCPU's.
+ * @rip_sampled_ns: owner only, kvm_compat__sample_rip()'s last sample.
+ */
+struct kvm_compat_cpu {
+	struct vm *vm;
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+	uint64_t rip_sampled_ns;
+};
 
 /* What the Linux command line gets appended in compat mode. */
 /*
@@ -58,7 +73,7 @@ void kvm_compat__log_linux(struct vm *vm);
  * Any other instruction is left alone.
  * Return: true when repaired (resume the guest), false to report a crash.
  */
-bool kvm_compat__repair_emulation(struct vcpu *v);
+bool kvm_compat__repair_emulation(struct kvm_compat_cpu *v);
 
 /*
  * kvm_compat__sample_rip() - debugging aid for slow guests: with
@@ -66,6 +81,6 @@ bool kvm_compat__repair_emulation(struct vcpu *v);
  * (kvm_compat__resolve() reads it into the VM), print @v's RIP at most
  * once a second (called after each exit, on @v's thread).
  */
-void kvm_compat__sample_rip(struct vcpu *v);
+void kvm_compat__sample_rip(struct kvm_compat_cpu *v);
 
 #endif

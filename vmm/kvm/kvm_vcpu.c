@@ -112,6 +112,8 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 	}
 	v->loop.fd = v->fd;
 	v->loop.run = v->run;
+	v->compat = (struct kvm_compat_cpu){
+		.vm = vm, .id = id, .fd = v->fd, .run = v->run };
 	if (!vm->tsc_khz) {
 		ret = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
 		if (ret <= 0) {
@@ -465,7 +467,7 @@ static void handle_exit(struct vcpu *v)
 	char what[128];
 
 	count_exit(v, run->exit_reason);
-	kvm_compat__sample_rip(v);
+	kvm_compat__sample_rip(&v->compat);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		handle_io(v);
@@ -491,7 +493,7 @@ static void handle_exit(struct vcpu *v)
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
 		v->events_fresh = false; /* a repair sets the events itself */
-		if (kvm_compat__repair_emulation(v))
+		if (kvm_compat__repair_emulation(&v->compat))
 			break;
 		snprintf(what, sizeof(what),
 			 "KVM internal error, suberror %u%s",

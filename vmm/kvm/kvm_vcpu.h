@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "kvm_compat.h"
 #include "vcpu_loop.h"
 #include "vm/vm.h"
 
@@ -31,7 +32,7 @@ struct vcpu {
 	bool sync_events;
 	bool events_fresh;
 	uint8_t queued_vector;        /* owner only: what queue_interrupt() wrote */
-	uint64_t rip_sampled_ns;      /* owner only: kvm_compat__sample_rip() */
+	struct kvm_compat_cpu compat; /* the emulated-KVM work-arounds' view */
 	struct vcpu_stats stats;
 };
 
