@@ -97,6 +97,8 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 	v->vm = vm;
 	v->id = id;
 	vm->backend_kick = backend_kick;
+	if (!vm->kick)
+		vm->kick = backend_kick;
 	vm->backend_guest_tsc = backend_guest_tsc;
 	v->halt_poll_ns = vm->cfg.halt_poll_ns; /* adaptive: grows from 0 */
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);

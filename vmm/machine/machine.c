@@ -316,6 +316,14 @@ static bool machine_should_stop(void *opaque)
 	return vm__should_stop(opaque);
 }
 
+/* vm->kick under --inject: the event is pending; the kick may come late
+ * or be dropped (the injector's watchdog kicks later). */
+static void machine_faulty_kick(struct vm *vm, unsigned cpu)
+{
+	if (!fault_inject__kick(vm->fi, cpu))
+		vm->backend_kick(vm, cpu);
+}
+
 int machine__add_faults(struct vm *vm, const struct ipivirt_fault_config *cfg)
 {
 	const struct fault_inject_host host = {
@@ -326,8 +334,12 @@ int machine__add_faults(struct vm *vm, const struct ipivirt_fault_config *cfg)
 		.kick = machine_kick,
 		.should_stop = machine_should_stop,
 	};
+	int ret = fault_inject__create(&host, cfg, &vm->fi);
 
-	return fault_inject__create(&host, cfg, &vm->fi);
+	/* Before any vCPU thread runs: the wrapper goes around the kick. */
+	if (!ret)
+		vm->kick = machine_faulty_kick;
+	return ret;
 }
 
 /* vm__request_exit()'s hook: everyone who may be asleep looks again. */

@@ -15,7 +15,6 @@
 #include "isa_irq.h"
 #include "mono_clock.h"
 #include "vm.h"
-#include "debug/fault_inject.h"
 #include "debug/flight_recorder.h"
 
 uint64_t vm__now_ns(void)
@@ -80,13 +79,10 @@ int vm__read_guest(struct vm *vm, uint64_t gpa, void *dst, size_t len)
 
 void vm__kick(struct vm *vm, unsigned cpu)
 {
-	if (cpu >= vm->nr_cpus || !vm->backend_kick)
+	if (cpu >= vm->nr_cpus || !vm->kick)
 		return;
 	flight_recorder__pending(vm->fr, cpu);
-	/* --inject: the event is pending; the kick may come late. */
-	if (vm->fi && fault_inject__kick(vm->fi, cpu))
-		return;
-	vm->backend_kick(vm, cpu);
+	vm->kick(vm, cpu);
 }
 
 bool vm__should_stop(const struct vm *vm)

@@ -149,7 +149,10 @@ struct vm {
 	struct vm_cpu cpus[IPIVIRT_MAX_CPUS];
 	unsigned nr_cpus;
 	/* The backend's (kvm/kvm_vcpu.c), for the controllers' hosts: wake
-	 * vCPU @cpu or force it out of the guest (any thread), read its TSC. */
+	 * vCPU @cpu or force it out of the guest (any thread), read its TSC.
+	 * @kick is what vm__kick() calls: the backend's, or --inject's
+	 * wrapper around it (machine__add_faults()). */
+	void (*kick)(struct vm *vm, unsigned cpu);
 	void (*backend_kick)(struct vm *vm, unsigned cpu);
 	uint64_t (*backend_guest_tsc)(struct vm *vm, unsigned cpu);
 
@@ -175,8 +178,9 @@ struct vm {
 
 /*
  * vm__kick() - an interrupt controller has something new pending for @cpu
- * (any thread): the flight recorder notes it, --inject may make the kick
- * late or drop it (the event stays pending), then the backend kicks.
+ * (any thread): the flight recorder notes it, then vm->kick (the backend's
+ * kick, or --inject's wrapper, which may make it late or drop it while the
+ * event stays pending).
  */
 void vm__kick(struct vm *vm, unsigned cpu);
 
