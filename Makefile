@@ -72,6 +72,8 @@ $(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_seccomp: $(BUILD)/$(v)/vmm/kvm/seccomp_filter.o))
 # Devices and the vCPU loop need no struct vm: tested alone.
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_power: $(BUILD)/$(v)/vmm/hw/power.o))
+$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_uart: $(BUILD)/$(v)/vmm/hw/uart.o))
+$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_fw_cfg: $(BUILD)/$(v)/vmm/hw/fw_cfg.o))
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_vcpu_loop: $(BUILD)/$(v)/vmm/kvm/vcpu_loop.o))
 # test_kvm_cpuid shapes made-up host CPUID tables.
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_kvm_cpuid: $(BUILD)/$(v)/vmm/kvm/kvm_cpuid.o))
