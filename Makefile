@@ -74,6 +74,7 @@ $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_seccomp: $(BUILD)/$(v)/v
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_power: $(BUILD)/$(v)/vmm/hw/power.o))
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_uart: $(BUILD)/$(v)/vmm/hw/uart.o))
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_fw_cfg: $(BUILD)/$(v)/vmm/hw/fw_cfg.o))
+$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_fault_inject: $(BUILD)/$(v)/vmm/debug/fault_inject.o))
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_vcpu_loop: $(BUILD)/$(v)/vmm/kvm/vcpu_loop.o))
 # test_kvm_cpuid shapes made-up host CPUID tables.
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_kvm_cpuid: $(BUILD)/$(v)/vmm/kvm/kvm_cpuid.o))
