@@ -132,13 +132,6 @@ const char *irq_domain_name(const struct irq_domain *dom)
 	return dom ? dom->name : NULL;
 }
 
-struct ipi_desc *irq_domain_lookup(const struct virq_table *tbl, unsigned virq)
-{
-	if (!tbl || virq == 0 || virq > tbl->max_virqs)
-		return NULL;
-	return atomic_load_explicit(&tbl->descs[virq - 1], memory_order_acquire);
-}
-
 /*
  * Give a new virq a descriptor with two levels, @top in @dom over the
  * controller below it: an IPI (top hwirq chosen by the controller) or a

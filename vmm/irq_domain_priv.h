@@ -56,8 +56,15 @@ struct irq_domain *irq_domain_stack(struct irq_domain *parent,
 int irq_domain_alloc_virq(struct irq_domain *dom, const struct cpumask *mask,
 			  bool global, uint32_t top_hwirq, const void *arg);
 
-/* @virq's descriptor, or NULL (no lock: published with release). */
-struct ipi_desc *irq_domain_lookup(const struct virq_table *tbl,
-				   unsigned virq);
+/* @virq's descriptor, or NULL (no lock: published with release). Inline:
+ * every send looks one up. */
+static inline struct ipi_desc *irq_domain_lookup(const struct virq_table *tbl,
+						 unsigned virq)
+{
+	if (!tbl || virq == 0 || virq > tbl->max_virqs)
+		return NULL;
+	return atomic_load_explicit(&tbl->descs[virq - 1],
+				    memory_order_acquire);
+}
 
 #endif

@@ -15,7 +15,6 @@
 #include "isa_irq.h"
 #include "mono_clock.h"
 #include "vm.h"
-#include "debug/flight_recorder.h"
 
 uint64_t vm__now_ns(void)
 {
@@ -75,14 +74,6 @@ int vm__read_guest(struct vm *vm, uint64_t gpa, void *dst, size_t len)
 		return -EFAULT;
 	memcpy(dst, src, len);
 	return 0;
-}
-
-void vm__kick(struct vm *vm, unsigned cpu)
-{
-	if (cpu >= vm->nr_cpus || !vm->kick)
-		return;
-	flight_recorder__pending(vm->fr, cpu);
-	vm->kick(vm, cpu);
 }
 
 bool vm__should_stop(const struct vm *vm)

@@ -20,6 +20,7 @@
 #include "cpumask.h"
 #include "ipi_domain.h"
 #include "ipivirt.h" /* the public limits */
+#include "debug/flight_recorder.h"
 #include "hw/power.h"
 
 #define VM_HALT_POLL_START_NS 10000u   /* first step when growing */
@@ -182,7 +183,13 @@ struct vm {
  * kick, or --inject's wrapper, which may make it late or drop it while the
  * event stays pending).
  */
-void vm__kick(struct vm *vm, unsigned cpu);
+static inline void vm__kick(struct vm *vm, unsigned cpu)
+{
+	if (cpu >= vm->nr_cpus || !vm->kick)
+		return;
+	flight_recorder__pending(vm->fr, cpu);
+	vm->kick(vm, cpu);
+}
 
 /* Guest memory helpers: NULL / -EFAULT outside RAM. */
 void *vm__gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
