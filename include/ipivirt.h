@@ -94,7 +94,7 @@ struct ipivirt_vmm;
 
 /**
  * ipivirt_version() - the version of the library loaded at run time.
- * Return: a string such as "0.1.0" (static storage).
+ * Return: a string such as "0.2.0" (static storage).
  */
 IPIVIRT_API const char *ipivirt_version(void);
 
