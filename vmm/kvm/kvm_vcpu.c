@@ -29,8 +29,7 @@
 #include "seccomp_filter.h"
 #include "debug/fault_inject.h"
 #include "debug/flight_recorder.h"
-#include "irqchip/apic_host.h"
-#include "irqchip/x86_xive.h"
+#include "irqchip/x86_irqchip.h"
 
 #define MSR_IA32_TSC 0x10
 
@@ -79,17 +78,8 @@ static uint64_t backend_guest_tsc(struct vm *vm, unsigned cpu)
 
 int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 {
-	struct apic_config cfg = {
-		.size = sizeof(cfg),
-		.cpu = id,
-		.apic_id = id,
-		.bsp = id == 0,
-		.x2apic_supported = vm->cfg.apic_mode == VM_APIC_X2APIC,
-		.tsc_khz = vm->tsc_khz,
-		.bus_khz = 1000000,
-		.pv_eoi = !vm->cfg.no_pv_eoi,
-	};
 	struct vcpu *v = calloc(1, sizeof(*v));
+	unsigned phys_addr_bits = 0;
 	int ret;
 
 	if (!v)
@@ -124,15 +114,13 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 		}
 		vm->tsc_khz = (uint64_t)ret;
 	}
-	cfg.tsc_khz = vm->tsc_khz;
 	ret = kvm_cpu__setup_cpuid(vm, v->fd, id,
 				   vm->cfg.apic_mode == VM_APIC_X2APIC,
-				   &cfg.phys_addr_bits);
+				   &phys_addr_bits);
 	if (!ret)
-		ret = apic_host__create(vm, &cfg);
+		ret = x86_irqchip__create_cpu(vm, id, phys_addr_bits);
 	if (ret)
 		goto out_unmap;
-	v->apic = vm->cpus[id].apic;
 	/* An injection costs a vCPU ioctl (a vcpu_load/put: ~10 us on a
 	 * software KVM) unless KVM_RUN can carry it in kvm_run. */
 	ret = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
@@ -142,7 +130,6 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 	}
 	/* APs wait for INIT/SIPI like real hardware after reset. */
 	v->wait_for_sipi = id != 0;
-	apic_set_wait_for_sipi(v->apic, id != 0);
 	*out = v;
 	return 0;
 
@@ -159,7 +146,7 @@ void kvm_vcpu__destroy(struct vcpu *v)
 {
 	if (!v)
 		return;
-	apic_host__destroy(v->vm, v->id);
+	x86_irqchip__destroy_cpu(v->vm, v->id);
 	munmap(v->run, v->vm->vcpu_mmap_size);
 	close(v->fd);
 	free(v);
@@ -198,18 +185,9 @@ static void handle_mmio(struct vcpu *v)
 
 	if (len == 0 || len > sizeof(run->mmio.data))
 		return;
-	if (apic_mmio_claims(v->apic, addr)) {
-		uint64_t off = addr - (apic_base_msr(v->apic) & ~0xfffull);
-		if (run->mmio.is_write && off == 0x300)
-			flight_recorder__send(v->vm->fr, v->id);
-		else if (run->mmio.is_write && off == 0xb0)
-			flight_recorder__stage(v->vm->fr, FR_EOI, v->id);
-		if (run->mmio.is_write)
-			apic_mmio_write(v->apic, off, run->mmio.data, len);
-		else
-			apic_mmio_read(v->apic, off, run->mmio.data, len);
+	if (x86_irqchip__mmio(v->vm, v->id, addr, run->mmio.data, len,
+			      run->mmio.is_write))
 		return;
-	}
 	bus_access(&v->vm->mmio_bus, v->id, addr, run->mmio.data, len,
 		    run->mmio.is_write);
 }
@@ -234,17 +212,16 @@ static void handle_msr(struct vcpu *v, bool write)
 	int err;
 
 	if (write) {
-		if (run->msr.index == 0x830 || run->msr.index == 0x83f)
-			flight_recorder__send(v->vm->fr, v->id); /* x2APIC ICR, SELF_IPI */
-		else if (run->msr.index == 0x80b)
-			flight_recorder__stage(v->vm->fr, FR_EOI, v->id);
-		err = apic_msr_write(v->apic, run->msr.index, run->msr.data);
-		if (!err && run->msr.index == MSR_IA32_APIC_BASE)
-			(void)kvm_cpu__set_apic_base(v->fd,
-						     apic_base_msr(v->apic));
+		uint64_t base = 0;
+
+		err = x86_irqchip__msr_write(v->vm, v->id, run->msr.index,
+					     run->msr.data, &base);
+		if (base) /* KVM keeps its own copy of the base */
+			(void)kvm_cpu__set_apic_base(v->fd, base);
 	} else {
 		uint64_t value = 0;
-		err = apic_msr_read(v->apic, run->msr.index, &value);
+		err = x86_irqchip__msr_read(v->vm, v->id, run->msr.index,
+					    &value);
 		run->msr.data = value;
 	}
 	/* Not an APIC MSR (-ENOENT) is what KVM would have said too: #GP. */
@@ -262,19 +239,19 @@ static void handle_msr(struct vcpu *v, bool write)
 /* Return: true when INIT or SIPI replaced the vCPU's registers. */
 static bool service_events(struct vcpu *v)
 {
-	struct apic_events ev = apic_take_events(v->apic);
+	struct x86_irqchip_events ev = x86_irqchip__take_events(v->vm, v->id);
 	bool replaced = false;
 
-	if (ev.mask & (APIC_EVENT_INIT | APIC_EVENT_SIPI))
+	if (ev.init || ev.sipi)
 		v->events_fresh = false; /* the reset goes through ioctls */
-	if (ev.mask & APIC_EVENT_INIT) {
+	if (ev.init) {
 		kvm_cpu__reset(v->fd);
 		v->nmi_pending = 0;
 		v->wait_for_sipi = true;
 		forget_interrupt_window(v->run);
 		replaced = true;
 	}
-	if ((ev.mask & APIC_EVENT_SIPI) && v->wait_for_sipi) {
+	if (ev.sipi && v->wait_for_sipi) {
 		if (kvm_cpu__enter_sipi(v->fd, ev.sipi_vector) == 0) {
 			v->wait_for_sipi = false;
 			forget_interrupt_window(v->run);
@@ -283,19 +260,12 @@ static bool service_events(struct vcpu *v)
 			crash(v, "could not start after SIPI");
 		}
 	}
-	if ((ev.mask & APIC_EVENT_NMI) && !v->wait_for_sipi) {
+	if (ev.nmis && !v->wait_for_sipi) {
 		v->nmi_pending += ev.nmis;
 		if (v->nmi_pending > 2)
 			v->nmi_pending = 2; /* one in service, one latched */
 	}
 	return replaced;
-}
-
-/* The level of the XIVE output line as a vector, or -1. */
-static int xive_vector(const struct vcpu *v)
-{
-	return v->vm->xive_dev ? x86_xive__pending_vector(v->vm->xive_dev, v->id)
-			       : -1;
 }
 
 /*
@@ -333,33 +303,21 @@ static void inject(struct vcpu *v)
 		if (ioctl(v->fd, KVM_NMI) == 0)
 			v->stats.nmis++;
 	}
-	if (!apic_extint_pending(v->apic) && apic_next_interrupt(v->apic) < 0 &&
-	    xive_vector(v) < 0) {
+	if (!x86_irqchip__pending(v->vm, v->id)) {
 		run->request_interrupt_window = 0;
 		return;
 	}
 	if (run->ready_for_interrupt_injection && run->if_flag) {
-		/*
-		 * An ExtINT first (the 8259 names it at INTA, as KVM's own
-		 * APIC orders them), then the APIC (its vectors are acknowledged
-		 * into ISR), then XIVE's line, which stays up until the guest's
-		 * TIMA ack: it needs no acknowledgement here.
-		 */
-		bool from_apic = false;
+		struct x86_irqchip_ack ack = x86_irqchip__ack(v->vm, v->id);
 
-		vector = apic_ack_extint(v->apic);
-		if (vector < 0) {
-			vector = apic_ack_interrupt(v->apic);
-			from_apic = vector >= 0;
-		}
-		if (vector < 0)
-			vector = xive_vector(v);
+		vector = ack.vector;
 		if (vector >= 0) {
 			if (queue_interrupt(v, (uint8_t)vector) == 0) {
 				v->stats.injections++;
 				flight_recorder__inject(v->vm->fr, v->id, (unsigned)vector);
 				/* Its EOI may then be a store, not an exit. */
-				if (from_apic && apic_pv_eoi_arm(v->apic))
+				if (ack.from_apic &&
+				    x86_irqchip__arm_pv_eoi(v->vm, v->id))
 					v->stats.pv_eoi_armed++;
 			}
 		}
@@ -369,8 +327,8 @@ static void inject(struct vcpu *v)
 		 * (PV EOI), and neither source kicks while it stays up.
 		 */
 		run->request_interrupt_window =
-			from_apic && (apic_extint_pending(v->apic) ||
-				      xive_vector(v) >= 0);
+			ack.from_apic &&
+			x86_irqchip__other_pending(v->vm, v->id);
 	} else {
 		/* Come back as soon as the guest can take it. */
 		run->request_interrupt_window = 1;
@@ -393,9 +351,7 @@ static bool wake_pending(struct vcpu *v, bool if_flag)
 	if (was_waiting || replaced)
 		return true;
 	return v->nmi_pending ||
-	       (if_flag && (apic_next_interrupt(v->apic) >= 0 ||
-			    apic_extint_pending(v->apic) ||
-			    xive_vector(v) >= 0));
+	       (if_flag && x86_irqchip__pending(v->vm, v->id));
 }
 
 /*
@@ -558,7 +514,7 @@ static void *vcpu_thread(void *arg)
 		flight_recorder__first_run(v->vm->fr, v->id);
 
 		/* KVM loads CR8 from here on entry, reports it on exit. */
-		v->run->cr8 = apic_get_cr8(v->apic);
+		v->run->cr8 = x86_irqchip__cr8(v->vm, v->id);
 		run_err = vcpu_loop__run(&v->loop);
 		if (run_err == EINVAL && (v->run->kvm_dirty_regs &
 					  KVM_SYNC_X86_EVENTS)) {
@@ -575,12 +531,10 @@ static void *vcpu_thread(void *arg)
 		}
 		v->events_fresh = v->sync_events;
 		/* A mov to CR8 since the last exit is the guest's new TPR. */
-		apic_set_cr8(v->apic, (uint8_t)v->run->cr8);
+		x86_irqchip__set_cr8(v->vm, v->id, (uint8_t)v->run->cr8);
 		/* An EOI the guest deferred happened before this exit. */
-		if (apic_pv_eoi_sync(v->apic)) {
+		if (x86_irqchip__sync_pv_eoi(v->vm, v->id))
 			v->stats.pv_eois++;
-			flight_recorder__stage(v->vm->fr, FR_EOI, v->id);
-		}
 		if (run_err == EINTR || run_err == EAGAIN) {
 			flight_recorder__stage(v->vm->fr, FR_WAKE_EXIT, v->id);
 			v->stats.exits++;

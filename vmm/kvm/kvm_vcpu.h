@@ -21,7 +21,6 @@ struct vcpu {
 	struct kvm_run *run;          /* = loop.run */
 	struct vcpu_loop loop;        /* mode, kick, halt (vcpu_loop.h) */
 	bool thread_started;
-	struct apic *apic;            /* vm->cpus[id].apic */
 	unsigned nmi_pending;         /* NMIs to inject, 0-2; owner only */
 	bool wait_for_sipi;           /* owner only */
 	uint64_t halt_poll_ns;        /* owner only: the next halt's poll */

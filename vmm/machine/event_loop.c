@@ -180,7 +180,7 @@ static void handle(struct event_loop *loop, uint64_t tag, int res)
 	case EV_TIMER:
 		if (index < vm->nr_cpus) {
 			if (res == (int)sizeof(uint64_t))
-				apic_timer_fire(vm->vcpus[index]->apic);
+				apic_timer_fire(vm->cpus[index].apic);
 			queue_timer(loop, index);
 		}
 		break;

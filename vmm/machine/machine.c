@@ -44,7 +44,7 @@ static void pic_set_intr(void *opaque, bool level)
 	struct vm *vm = opaque;
 
 	for (unsigned i = 0; i < vm->nr_cpus; i++)
-		apic_set_lint(vm->vcpus[i]->apic, 0, level);
+		apic_set_lint(vm->cpus[i].apic, 0, level);
 }
 
 /* The PIT's OUT 0 is ISA IRQ 0. */
@@ -287,11 +287,11 @@ static int reserve_fds(unsigned nr_cpus, char *err, size_t errlen)
  */
 static int firmware_x2apic(struct vcpu *v)
 {
-	int ret = apic_msr_write(v->apic, MSR_IA32_APIC_BASE,
-				 apic_base_msr(v->apic) | APIC_BASE_EXTD);
+	struct apic *a = v->vm->cpus[v->id].apic;
+	int ret = apic_msr_write(a, MSR_IA32_APIC_BASE,
+				 apic_base_msr(a) | APIC_BASE_EXTD);
 
-	return ret ? ret : kvm_cpu__set_apic_base(v->fd,
-						  apic_base_msr(v->apic));
+	return ret ? ret : kvm_cpu__set_apic_base(v->fd, apic_base_msr(a));
 }
 
 /* The fault injector's view of the VM (debug/fault_inject.h). */
@@ -397,7 +397,7 @@ int machine__create(struct vm *vm, const struct vm_config *cfg, char *err,
 			snprintf(err, errlen, "cannot create vCPU %u: %s", i,
 				 strerror(-ret));
 		else
-			apic_bus_attach(vm->apic_bus, vm->vcpus[i]->apic);
+			apic_bus_attach(vm->apic_bus, vm->cpus[i].apic);
 	}
 	if (!ret)
 		ret = setup_devices(vm, err, errlen);
