@@ -95,7 +95,7 @@ static int read_linear(struct kvm_compat_cpu *v, uint64_t lin, void *buf, size_t
 
 		if (chunk > len)
 			chunk = len;
-		if (ioctl(v->fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
+		if (ioctl(v->loop->fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
 			return -1;
 		p = vm__gpa_to_hva(v->vm, t.physical_address, chunk);
 		if (!p)
@@ -114,21 +114,21 @@ static bool inject_exception(struct kvm_compat_cpu *v, uint8_t nr, bool has_erro
 {
 	struct kvm_vcpu_events ev;
 
-	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+	if (ioctl(v->loop->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
 		return false;
 	ev.exception.injected = 1;
 	ev.exception.nr = nr;
 	ev.exception.has_error_code = has_error_code;
 	ev.exception.error_code = error_code;
 	ev.flags = 0;
-	return ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) == 0;
+	return ioctl(v->loop->fd, KVM_SET_VCPU_EVENTS, &ev) == 0;
 }
 
 /* Step RIP over the @len-byte instruction the emulator could not run. */
 static bool step_over(struct kvm_compat_cpu *v, struct kvm_regs *regs, unsigned len)
 {
 	regs->rip += len;
-	return ioctl(v->fd, KVM_SET_REGS, regs) == 0;
+	return ioctl(v->loop->fd, KVM_SET_REGS, regs) == 0;
 }
 
 /*
@@ -163,14 +163,14 @@ static bool repair_int_n(struct kvm_compat_cpu *v, const struct kvm_sregs *s,
 		return inject_exception(v, GP_VECTOR, true, error_code);
 	if (!(gate[5] & GATE_PRESENT))
 		return inject_exception(v, NP_VECTOR, true, error_code);
-	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) < 0 ||
+	if (ioctl(v->loop->fd, KVM_GET_VCPU_EVENTS, &ev) < 0 ||
 	    !step_over(v, regs, 2))
 		return false;
 	ev.interrupt.injected = 1;
 	ev.interrupt.nr = n;
 	ev.interrupt.soft = 0;
 	ev.flags = 0;
-	return ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) == 0;
+	return ioctl(v->loop->fd, KVM_SET_VCPU_EVENTS, &ev) == 0;
 }
 
 /*
@@ -183,7 +183,7 @@ static bool repair_fwait(struct kvm_compat_cpu *v, const struct kvm_sregs *s,
 {
 	struct kvm_fpu fpu;
 
-	if (ioctl(v->fd, KVM_GET_FPU, &fpu) < 0)
+	if (ioctl(v->loop->fd, KVM_GET_FPU, &fpu) < 0)
 		return false;
 	if ((fpu.fsw & FSW_ES) && (s->cr0 & CR0_NE))
 		return inject_exception(v, MF_VECTOR, false, 0);
@@ -209,10 +209,10 @@ bool kvm_compat__repair_emulation(struct kvm_compat_cpu *v)
 	char what[48];
 
 	if (!v->vm->compat_emulated ||
-	    v->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION)
+	    v->loop->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION)
 		return false;
-	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 ||
-	    ioctl(v->fd, KVM_GET_SREGS, &s) < 0 ||
+	if (ioctl(v->loop->fd, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(v->loop->fd, KVM_GET_SREGS, &s) < 0 ||
 	    read_linear(v, s.cs.base + regs.rip, &op, 1))
 		return false;
 	rip = regs.rip;
@@ -255,7 +255,7 @@ void kvm_compat__sample_rip(struct kvm_compat_cpu *v)
 	if (now - v->rip_sampled_ns < 1000000000ull)
 		return;
 	v->rip_sampled_ns = now;
-	if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
+	if (ioctl(v->loop->fd, KVM_GET_REGS, &regs) == 0)
 		fprintf(stderr, "ipivirt: sample %.3f s vCPU %u RIP 0x%llx\n",
 			(double)(now - v->vm->start_ns) / 1e9, v->id,
 			(unsigned long long)regs.rip);

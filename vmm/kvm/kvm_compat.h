@@ -22,21 +22,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vcpu_loop.h"
 #include "vm/vm.h"
-
-struct kvm_run;
 
 /**
  * struct kvm_compat_cpu - a vCPU as the work-arounds see it (a part of
  * struct vcpu, filled when it is created).
- * @vm, @id, @fd, @run: the vCPU's.
+ * @vm, @id: the vCPU's.
+ * @loop: its vCPU fd and kvm_run.
  * @rip_sampled_ns: owner only, kvm_compat__sample_rip()'s last sample.
  */
 struct kvm_compat_cpu {
 	struct vm *vm;
 	unsigned id;
-	int fd;
-	struct kvm_run *run;
+	const struct vcpu_loop *loop;
 	uint64_t rip_sampled_ns;
 };
 

@@ -37,9 +37,7 @@
 struct kvm_ppc_vcpu {
 	struct kvm_ppc_vm *vm;
 	unsigned id;
-	int fd;              /* = loop.fd */
-	struct kvm_run *run; /* = loop.run */
-	struct vcpu_loop loop;
+	struct vcpu_loop loop; /* fd, kvm_run, mode, kick */
 	bool started;
 };
 
@@ -95,7 +93,7 @@ static void ops_set_irq_line(void *opaque, unsigned cpu, bool level)
 	};
 
 	if (cpu < vm->cfg.nr_cpus)
-		(void)ioctl(vm->vcpus[cpu].fd, KVM_INTERRUPT, &irq);
+		(void)ioctl(vm->vcpus[cpu].loop.fd, KVM_INTERRUPT, &irq);
 }
 
 /* KVM_INTERRUPT already kicks a running vCPU; nothing else to wake. */
@@ -115,7 +113,7 @@ static uint64_t ops_now_ns(void *opaque)
 
 static void handle_hcall(struct kvm_ppc_vcpu *v)
 {
-	struct kvm_run *run = v->run;
+	struct kvm_run *run = v->loop.run;
 	uint64_t rets[4] = { 0 };
 
 	if (!xive_is_hcall(run->papr_hcall.nr)) {
@@ -131,7 +129,7 @@ static void handle_hcall(struct kvm_ppc_vcpu *v)
 
 static void handle_mmio(struct kvm_ppc_vcpu *v)
 {
-	struct kvm_run *run = v->run;
+	struct kvm_run *run = v->loop.run;
 	struct kvm_ppc_vm *vm = v->vm;
 	uint64_t off, addr = run->mmio.phys_addr;
 	unsigned len = run->mmio.len;
@@ -175,7 +173,7 @@ static void *vcpu_thread(void *arg)
 			atomic_store(&vm->error, -err);
 			break;
 		}
-		switch (v->run->exit_reason) {
+		switch (v->loop.run->exit_reason) {
 		case KVM_EXIT_PAPR_HCALL:
 			handle_hcall(v);
 			break;
@@ -190,7 +188,7 @@ static void *vcpu_thread(void *arg)
 			break;
 		default:
 			fprintf(stderr, "ipivirt-ppc: vCPU %u: exit reason %u\n",
-				v->id, v->run->exit_reason);
+				v->id, v->loop.run->exit_reason);
 			atomic_store(&vm->error, -EIO);
 			atomic_store(&vm->stopping, true);
 			break;
@@ -211,24 +209,22 @@ static int create_vcpu(struct kvm_ppc_vm *vm, unsigned id, char *err,
 
 	v->vm = vm;
 	v->id = id;
-	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
-	if (v->fd < 0)
+	v->loop.fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+	if (v->loop.fd < 0)
 		return fail(err, errlen, errno, "KVM_CREATE_VCPU");
-	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      v->fd, 0);
-	if (v->run == MAP_FAILED) {
-		v->run = NULL;
+	v->loop.run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      v->loop.fd, 0);
+	if (v->loop.run == MAP_FAILED) {
+		v->loop.run = NULL;
 		return fail(err, errlen, errno, "mmap kvm_run");
 	}
-	v->loop.fd = v->fd;
-	v->loop.run = v->run;
 	/* PR KVM needs PAPR mode switched on; HV KVM is always pseries. */
-	(void)ioctl(v->fd, KVM_ENABLE_CAP, &papr);
-	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
+	(void)ioctl(v->loop.fd, KVM_ENABLE_CAP, &papr);
+	if (ioctl(v->loop.fd, KVM_GET_REGS, &regs) < 0)
 		return fail(err, errlen, errno, "KVM_GET_REGS");
 	regs.pc = vm->cfg.entry;
 	regs.gpr[3] = vm->cfg.fdt_gpa;
-	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
+	if (ioctl(v->loop.fd, KVM_SET_REGS, &regs) < 0)
 		return fail(err, errlen, errno, "KVM_SET_REGS");
 	return 0;
 }
@@ -257,7 +253,7 @@ int kvm_ppc__create(const struct kvm_ppc_config *cfg,
 	if (!vm->vcpus)
 		return fail(err, errlen, ENOMEM, "vCPUs");
 	for (unsigned i = 0; i < cfg->nr_cpus; i++)
-		vm->vcpus[i].fd = -1;
+		vm->vcpus[i].loop.fd = -1;
 
 	ret = vcpu_loop__init_signals();
 	if (ret)
@@ -362,10 +358,10 @@ void kvm_ppc__destroy(struct kvm_ppc_vm *vm)
 	irq_domain_table_destroy(vm->virqs);
 	xive_destroy(vm->xive);
 	for (unsigned i = 0; vm->vcpus && i < vm->cfg.nr_cpus; i++) {
-		if (vm->vcpus[i].run)
-			munmap(vm->vcpus[i].run, vm->run_size);
-		if (vm->vcpus[i].fd >= 0)
-			close(vm->vcpus[i].fd);
+		if (vm->vcpus[i].loop.run)
+			munmap(vm->vcpus[i].loop.run, vm->run_size);
+		if (vm->vcpus[i].loop.fd >= 0)
+			close(vm->vcpus[i].loop.fd);
 	}
 	free(vm->vcpus);
 	if (vm->ram)

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * kvm_vcpu.c - the vCPU thread: run the guest, dispatch its exits to the
- * buses and the APIC model, inject what the APIC presents, sleep in
- * userspace while halted, and come out of KVM_RUN when kicked.
-
+ * kvm_vcpu.c - the x86 vCPU thread: run the guest, dispatch its exits to
+ * the buses and the interrupt controller layer (irqchip/x86_irqchip.c),
+ * inject what it presents, sleep in userspace while halted, and come out
+ * of KVM_RUN when kicked.
  *
  * The thread's mode, the kick and the halt are vcpu_loop.c's, shared with
  * the POWER backend; this file is x86's exit handling around them.
@@ -11,17 +11,13 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "i8259.h"
-#include "ioapic.h"
 #include "kvm_compat.h"
 #include "kvm_cpu.h"
 #include "kvm_vcpu.h"
@@ -69,7 +65,7 @@ static uint64_t backend_guest_tsc(struct vm *vm, unsigned cpu)
 	} m = { .hdr.nmsrs = 1, .e.index = MSR_IA32_TSC };
 
 	if (!vm->vcpus[cpu] ||
-	    ioctl(vm->vcpus[cpu]->fd, KVM_GET_MSRS, &m) != 1)
+	    ioctl(vm->vcpus[cpu]->loop.fd, KVM_GET_MSRS, &m) != 1)
 		return 0;
 	return m.e.data;
 }
@@ -91,30 +87,28 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 		vm->kick = backend_kick;
 	vm->backend_guest_tsc = backend_guest_tsc;
 	v->halt_poll_ns = vm->cfg.halt_poll_ns; /* adaptive: grows from 0 */
-	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
-	if (v->fd < 0) {
+	v->loop.fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+	if (v->loop.fd < 0) {
 		ret = -errno;
 		goto out_free;
 	}
-	v->run = mmap(NULL, vm->vcpu_mmap_size, PROT_READ | PROT_WRITE,
-		      MAP_SHARED, v->fd, 0);
-	if (v->run == MAP_FAILED) {
+	v->loop.run = mmap(NULL, vm->vcpu_mmap_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED, v->loop.fd, 0);
+	if (v->loop.run == MAP_FAILED) {
 		ret = -errno;
 		goto out_close;
 	}
-	v->loop.fd = v->fd;
-	v->loop.run = v->run;
 	v->compat = (struct kvm_compat_cpu){
-		.vm = vm, .id = id, .fd = v->fd, .run = v->run };
+		.vm = vm, .id = id, .loop = &v->loop };
 	if (!vm->tsc_khz) {
-		ret = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
+		ret = ioctl(v->loop.fd, KVM_GET_TSC_KHZ, 0);
 		if (ret <= 0) {
 			ret = -ENOTSUP;
 			goto out_unmap; /* no TSC rate: no timer, no deadline */
 		}
 		vm->tsc_khz = (uint64_t)ret;
 	}
-	ret = kvm_cpu__setup_cpuid(vm, v->fd, id,
+	ret = kvm_cpu__setup_cpuid(vm, v->loop.fd, id,
 				   vm->cfg.apic_mode == VM_APIC_X2APIC,
 				   &phys_addr_bits);
 	if (!ret)
@@ -126,7 +120,7 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 	ret = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
 	if (ret > 0 && (ret & KVM_SYNC_X86_EVENTS)) {
 		v->sync_events = true;
-		v->run->kvm_valid_regs = KVM_SYNC_X86_EVENTS;
+		v->loop.run->kvm_valid_regs = KVM_SYNC_X86_EVENTS;
 	}
 	/* APs wait for INIT/SIPI like real hardware after reset. */
 	v->wait_for_sipi = id != 0;
@@ -134,9 +128,9 @@ int kvm_vcpu__create(struct vm *vm, unsigned id, struct vcpu **out)
 	return 0;
 
 out_unmap:
-	munmap(v->run, v->vm->vcpu_mmap_size);
+	munmap(v->loop.run, v->vm->vcpu_mmap_size);
 out_close:
-	close(v->fd);
+	close(v->loop.fd);
 out_free:
 	free(v);
 	return ret;
@@ -147,8 +141,8 @@ void kvm_vcpu__destroy(struct vcpu *v)
 	if (!v)
 		return;
 	x86_irqchip__destroy_cpu(v->vm, v->id);
-	munmap(v->run, v->vm->vcpu_mmap_size);
-	close(v->fd);
+	munmap(v->loop.run, v->vm->vcpu_mmap_size);
+	close(v->loop.fd);
 	free(v);
 }
 
@@ -159,7 +153,7 @@ static void crash(struct vcpu *v, const char *what)
 	char report[256];
 
 	snprintf(report, sizeof(report), "vCPU %u: %s at RIP 0x%llx", v->id,
-		 what, (unsigned long long)kvm_cpu__get_rip(v->fd));
+		 what, (unsigned long long)kvm_cpu__get_rip(v->loop.fd));
 	if (atomic_load(&v->vm->exit_kind) == VM_EXIT_NONE)
 		snprintf(v->vm->crash_report, sizeof(v->vm->crash_report),
 			 "%s", report);
@@ -168,7 +162,7 @@ static void crash(struct vcpu *v, const char *what)
 
 static void handle_io(struct vcpu *v)
 {
-	struct kvm_run *run = v->run;
+	struct kvm_run *run = v->loop.run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 
@@ -179,7 +173,7 @@ static void handle_io(struct vcpu *v)
 
 static void handle_mmio(struct vcpu *v)
 {
-	struct kvm_run *run = v->run;
+	struct kvm_run *run = v->loop.run;
 	uint64_t addr = run->mmio.phys_addr;
 	unsigned len = run->mmio.len;
 
@@ -208,7 +202,7 @@ static void forget_interrupt_window(struct kvm_run *run)
 
 static void handle_msr(struct vcpu *v, bool write)
 {
-	struct kvm_run *run = v->run;
+	struct kvm_run *run = v->loop.run;
 	int err;
 
 	if (write) {
@@ -217,7 +211,7 @@ static void handle_msr(struct vcpu *v, bool write)
 		err = x86_irqchip__msr_write(v->vm, v->id, run->msr.index,
 					     run->msr.data, &base);
 		if (base) /* KVM keeps its own copy of the base */
-			(void)kvm_cpu__set_apic_base(v->fd, base);
+			(void)kvm_cpu__set_apic_base(v->loop.fd, base);
 	} else {
 		uint64_t value = 0;
 		err = x86_irqchip__msr_read(v->vm, v->id, run->msr.index,
@@ -245,16 +239,16 @@ static bool service_events(struct vcpu *v)
 	if (ev.init || ev.sipi)
 		v->events_fresh = false; /* the reset goes through ioctls */
 	if (ev.init) {
-		kvm_cpu__reset(v->fd);
+		kvm_cpu__reset(v->loop.fd);
 		v->nmi_pending = 0;
 		v->wait_for_sipi = true;
-		forget_interrupt_window(v->run);
+		forget_interrupt_window(v->loop.run);
 		replaced = true;
 	}
 	if (ev.sipi && v->wait_for_sipi) {
-		if (kvm_cpu__enter_sipi(v->fd, ev.sipi_vector) == 0) {
+		if (kvm_cpu__enter_sipi(v->loop.fd, ev.sipi_vector) == 0) {
 			v->wait_for_sipi = false;
-			forget_interrupt_window(v->run);
+			forget_interrupt_window(v->loop.run);
 			replaced = true;
 		} else {
 			crash(v, "could not start after SIPI");
@@ -276,7 +270,7 @@ static bool service_events(struct vcpu *v)
  */
 static int queue_interrupt(struct vcpu *v, uint8_t vector)
 {
-	struct kvm_run *run = v->run;
+	struct kvm_run *run = v->loop.run;
 	struct kvm_interrupt irq = { .irq = vector };
 
 	if (v->sync_events && v->events_fresh &&
@@ -289,18 +283,18 @@ static int queue_interrupt(struct vcpu *v, uint8_t vector)
 		v->queued_vector = vector; /* KVM rewrites the copy at exit */
 		return 0;
 	}
-	return ioctl(v->fd, KVM_INTERRUPT, &irq) < 0 ? -errno : 0;
+	return ioctl(v->loop.fd, KVM_INTERRUPT, &irq) < 0 ? -errno : 0;
 }
 
 static void inject(struct vcpu *v)
 {
-	struct kvm_run *run = v->run;
+	struct kvm_run *run = v->loop.run;
 	int vector;
 
 	/* KVM latches what it cannot deliver yet (NMIs blocked in service). */
 	for (; v->nmi_pending; v->nmi_pending--) {
 		v->events_fresh = false; /* KVM's NMI state moved on */
-		if (ioctl(v->fd, KVM_NMI) == 0)
+		if (ioctl(v->loop.fd, KVM_NMI) == 0)
 			v->stats.nmis++;
 	}
 	if (!x86_irqchip__pending(v->vm, v->id)) {
@@ -421,7 +415,7 @@ static void count_exit(struct vcpu *v, uint32_t reason)
 
 static void handle_exit(struct vcpu *v)
 {
-	struct kvm_run *run = v->run;
+	struct kvm_run *run = v->loop.run;
 	char what[128];
 
 	count_exit(v, run->exit_reason);
@@ -488,7 +482,7 @@ static void *vcpu_thread(void *arg)
 	 * thread needs (seccomp_filter.c). */
 	if (v->vm->cfg.seccomp != VM_SECCOMP_OFF) {
 		int err = seccomp_filter__install_vcpu(
-			v->id, v->fd, v->vm->cfg.seccomp == VM_SECCOMP_LOG);
+			v->id, v->loop.fd, v->vm->cfg.seccomp == VM_SECCOMP_LOG);
 		if (err) {
 			crash(v, err == -E2BIG ? "seccomp filter too long"
 					       : "cannot install the seccomp "
@@ -514,24 +508,24 @@ static void *vcpu_thread(void *arg)
 		flight_recorder__first_run(v->vm->fr, v->id);
 
 		/* KVM loads CR8 from here on entry, reports it on exit. */
-		v->run->cr8 = x86_irqchip__cr8(v->vm, v->id);
+		v->loop.run->cr8 = x86_irqchip__cr8(v->vm, v->id);
 		run_err = vcpu_loop__run(&v->loop);
-		if (run_err == EINVAL && (v->run->kvm_dirty_regs &
+		if (run_err == EINVAL && (v->loop.run->kvm_dirty_regs &
 					  KVM_SYNC_X86_EVENTS)) {
 			/* This KVM refused the events it gave us: back to
 			 * KVM_INTERRUPT for good. */
 			uint8_t nr = v->queued_vector;
-			v->run->kvm_dirty_regs &= ~KVM_SYNC_X86_EVENTS;
-			v->run->kvm_valid_regs &= ~KVM_SYNC_X86_EVENTS;
+			v->loop.run->kvm_dirty_regs &= ~KVM_SYNC_X86_EVENTS;
+			v->loop.run->kvm_valid_regs &= ~KVM_SYNC_X86_EVENTS;
 			v->sync_events = false;
-			run_err = ioctl(v->fd, KVM_INTERRUPT,
+			run_err = ioctl(v->loop.fd, KVM_INTERRUPT,
 					&(struct kvm_interrupt){ .irq = nr }) < 0
 					  ? errno
 					  : EAGAIN;
 		}
 		v->events_fresh = v->sync_events;
 		/* A mov to CR8 since the last exit is the guest's new TPR. */
-		x86_irqchip__set_cr8(v->vm, v->id, (uint8_t)v->run->cr8);
+		x86_irqchip__set_cr8(v->vm, v->id, (uint8_t)v->loop.run->cr8);
 		/* An EOI the guest deferred happened before this exit. */
 		if (x86_irqchip__sync_pv_eoi(v->vm, v->id))
 			v->stats.pv_eois++;

@@ -17,9 +17,7 @@
 struct vcpu {
 	struct vm *vm;
 	unsigned id;
-	int fd;                       /* = loop.fd */
-	struct kvm_run *run;          /* = loop.run */
-	struct vcpu_loop loop;        /* mode, kick, halt (vcpu_loop.h) */
+	struct vcpu_loop loop;        /* fd, kvm_run, mode, kick, halt */
 	bool thread_started;
 	unsigned nmi_pending;         /* NMIs to inject, 0-2; owner only */
 	bool wait_for_sipi;           /* owner only */

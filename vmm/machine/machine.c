@@ -53,7 +53,6 @@ static void pit_raise_irq(void *opaque, bool level)
 	vm__set_isa_irq(opaque, 0, level);
 }
 
-
 /* Arm the event loop's PIT timer for the next IRQ 0 edge (0: disarm). */
 static void pit_timer_arm(void *opaque, uint64_t deadline_ns)
 {
@@ -291,7 +290,7 @@ static int firmware_x2apic(struct vcpu *v)
 	int ret = apic_msr_write(a, MSR_IA32_APIC_BASE,
 				 apic_base_msr(a) | APIC_BASE_EXTD);
 
-	return ret ? ret : kvm_cpu__set_apic_base(v->fd, apic_base_msr(a));
+	return ret ? ret : kvm_cpu__set_apic_base(v->loop.fd, apic_base_msr(a));
 }
 
 /* The fault injector's view of the VM (debug/fault_inject.h). */
@@ -303,12 +302,12 @@ static bool machine_kick_wanted(void *opaque, unsigned cpu)
 	       vcpu_loop__kick_wanted(&vm->vcpus[cpu]->loop);
 }
 
+/* The injector's own late kicks: the backend's, not vm->kick again. */
 static void machine_kick(void *opaque, unsigned cpu)
 {
 	struct vm *vm = opaque;
 
-	if (cpu < vm->nr_cpus && vm->vcpus[cpu])
-		kvm_vcpu__kick(vm->vcpus[cpu]);
+	vm->backend_kick(vm, cpu);
 }
 
 static bool machine_should_stop(void *opaque)
@@ -457,12 +456,12 @@ int machine__run(struct vm *vm, char *err, size_t errlen)
 	int ret;
 
 	ret = vm->entry_64bit
-		      ? kvm_cpu__enter_64bit(bsp->fd, vm->entry,
+		      ? kvm_cpu__enter_64bit(bsp->loop.fd, vm->entry,
 					     vm->boot_info_gpa)
-		      : kvm_cpu__enter_multiboot(bsp->fd, vm->entry,
+		      : kvm_cpu__enter_multiboot(bsp->loop.fd, vm->entry,
 						 vm->boot_info_gpa);
 	if (!ret && vm->entry_linux)
-		ret = kvm_cpu__set_linux_regs(bsp->fd, vm->boot_info_gpa);
+		ret = kvm_cpu__set_linux_regs(bsp->loop.fd, vm->boot_info_gpa);
 	if (ret) {
 		snprintf(err, errlen, "cannot set the boot CPU state: %s",
 			 strerror(-ret));
