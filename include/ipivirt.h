@@ -509,7 +509,11 @@ enum ipivirt_seccomp {
 };
 
 #define IPIVIRT_FAULT_MAX_STALLS 16
-#define IPIVIRT_FAULT_DROP_RECOVER_MS 10
+#define IPIVIRT_FAULT_DROP_RECOVER_MS 10 /* the watchdog's default */
+/* The ranges struct ipivirt_fault_config's fields are checked against. */
+#define IPIVIRT_FAULT_MAX_DELAY_US 10000000u
+#define IPIVIRT_FAULT_MAX_RECOVER_MS 60000u
+#define IPIVIRT_FAULT_MAX_STALL_MS 86400000u
 
 /**
  * struct ipivirt_fault_config - fault injection (`ipivirt run --inject`):
@@ -517,13 +521,15 @@ enum ipivirt_seccomp {
  * stalls (docs/hardening.md). Plain data; no size field: it grows only
  * with a new config struct.
  * @kick_delay_p:  probability that a kick is sent @kick_delay_us late.
- * @kick_delay_us: 1..10000000.
+ * @kick_delay_us: 1..IPIVIRT_FAULT_MAX_DELAY_US.
  * @kick_drop_p:   probability that a kick is dropped (the IPI stays
  *                 pending and is taken at the target's next exit).
- * @kick_drop_recover_ms: watchdog kick after a drop, 1..60000 (0: 10).
+ * @kick_drop_recover_ms: watchdog kick after a drop,
+ *                 1..IPIVIRT_FAULT_MAX_RECOVER_MS (0: 10).
  * @nr_stalls:     entries of @stalls used.
  * @stalls:        vCPU @cpu runs no guest code from @at_ms after start
- *                 for @for_ms (1..86400000).
+ *                 for @for_ms (1..IPIVIRT_FAULT_MAX_STALL_MS; @at_ms
+ *                 up to the same).
  * @seed:          seed of the random draws.
  */
 struct ipivirt_fault_config {

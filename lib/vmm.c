@@ -38,14 +38,15 @@ static bool faults_valid(const struct ipivirt_fault_config *f, unsigned nr_cpus)
 	if (!(f->kick_delay_p >= 0 && f->kick_delay_p <= 1) ||
 	    !(f->kick_drop_p >= 0 && f->kick_drop_p <= 1) ||
 	    (f->kick_delay_p > 0 &&
-	     (f->kick_delay_us < 1 || f->kick_delay_us > 10000000)) ||
-	    f->kick_drop_recover_ms > 60000 ||
+	     (f->kick_delay_us < 1 ||
+	      f->kick_delay_us > IPIVIRT_FAULT_MAX_DELAY_US)) ||
+	    f->kick_drop_recover_ms > IPIVIRT_FAULT_MAX_RECOVER_MS ||
 	    f->nr_stalls > IPIVIRT_FAULT_MAX_STALLS)
 		return false;
 	for (unsigned i = 0; i < f->nr_stalls; i++)
 		if (f->stalls[i].cpu >= nr_cpus || f->stalls[i].for_ms < 1 ||
-		    f->stalls[i].for_ms > 86400000 ||
-		    f->stalls[i].at_ms > 86400000)
+		    f->stalls[i].for_ms > IPIVIRT_FAULT_MAX_STALL_MS ||
+		    f->stalls[i].at_ms > IPIVIRT_FAULT_MAX_STALL_MS)
 			return false;
 	return true;
 }
@@ -81,13 +82,9 @@ static int config_from_public(const struct ipivirt_vmm_config *c,
 		.no_pv_eoi = (c->flags & IPIVIRT_VMM_NO_PV_EOI) != 0,
 		.no_kvmclock = (c->flags & IPIVIRT_VMM_NO_KVMCLOCK) != 0,
 		.no_tsc_leaf = (c->flags & IPIVIRT_VMM_NO_TSC_LEAF) != 0,
-		.compat = c->compat == IPIVIRT_COMPAT_NONE ? VM_COMPAT_NONE
-			: c->compat == IPIVIRT_COMPAT_EMULATED_KVM
-				? VM_COMPAT_EMULATED_KVM
-				: VM_COMPAT_AUTO,
-		.seccomp = c->seccomp == IPIVIRT_SECCOMP_ON ? VM_SECCOMP_ON
-			 : c->seccomp == IPIVIRT_SECCOMP_LOG ? VM_SECCOMP_LOG
-							     : VM_SECCOMP_OFF,
+		/* Checked above; the internal enums hold the public values. */
+		.compat = (enum vm_compat)c->compat,
+		.seccomp = (enum vm_seccomp)c->seccomp,
 		/* Per VM: machine.c creates the recorder when the run starts. */
 		.trace_path = c->trace_path,
 		.trace_ring_entries = c->trace_ring_entries,
@@ -217,17 +214,8 @@ int ipivirt_vmm_exit_reason(const struct ipivirt_vmm *vmm)
 {
 	if (!vmm)
 		return -EINVAL;
-	if (!vmm->vm)
-		return IPIVIRT_EXIT_NONE;
-	switch ((enum vm_exit_kind)atomic_load(&vmm->vm->exit_kind)) {
-	case VM_EXIT_POWEROFF: return IPIVIRT_EXIT_POWEROFF;
-	case VM_EXIT_DEBUG_PORT: return IPIVIRT_EXIT_DEBUG_PORT;
-	case VM_EXIT_RESET: return IPIVIRT_EXIT_RESET;
-	case VM_EXIT_TIMEOUT: return IPIVIRT_EXIT_TIMEOUT;
-	case VM_EXIT_SIGNAL: return IPIVIRT_EXIT_SIGNAL;
-	case VM_EXIT_CRASH: return IPIVIRT_EXIT_CRASH;
-	default: return IPIVIRT_EXIT_NONE;
-	}
+	/* enum vm_exit_kind holds the public values (vm/vm.h). */
+	return vmm->vm ? atomic_load(&vmm->vm->exit_kind) : IPIVIRT_EXIT_NONE;
 }
 
 int ipivirt_vmm_stop(struct ipivirt_vmm *vmm)

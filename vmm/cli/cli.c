@@ -229,29 +229,36 @@ static int parse_inject_item(const char *s, size_t len,
 	item[len] = '\0';
 	if (!strncmp(item, "kick-delay=", 11)) {
 		if (!parse_prob(item + 11, &p, &fi->kick_delay_p) || *p != ':' ||
-		    !parse_field(p + 1, &p, 1, 10000000, &a) || *p)
+		    !parse_field(p + 1, &p, 1, IPIVIRT_FAULT_MAX_DELAY_US, &a) ||
+		    *p)
 			return fail(err, errlen,
 				    "--inject: '%s' is not kick-delay=P:USEC "
-				    "(P from 0 to 1, USEC from 1 to 10000000)",
-				    item);
+				    "(P from 0 to 1, USEC from 1 to %u)",
+				    item, IPIVIRT_FAULT_MAX_DELAY_US);
 		fi->kick_delay_us = a;
 	} else if (!strncmp(item, "kick-drop=", 10)) {
 		a = IPIVIRT_FAULT_DROP_RECOVER_MS;
 		if (!parse_prob(item + 10, &p, &fi->kick_drop_p) ||
-		    (*p == ':' && !parse_field(p + 1, &p, 1, 60000, &a)) || *p)
+		    (*p == ':' &&
+		     !parse_field(p + 1, &p, 1, IPIVIRT_FAULT_MAX_RECOVER_MS, &a)) ||
+		    *p)
 			return fail(err, errlen,
 				    "--inject: '%s' is not kick-drop=P[:MS] "
-				    "(P from 0 to 1, MS from 1 to 60000)",
-				    item);
+				    "(P from 0 to 1, MS from 1 to %u)",
+				    item, IPIVIRT_FAULT_MAX_RECOVER_MS);
 		fi->kick_drop_recover_ms = a;
 	} else if (!strncmp(item, "stall=", 6)) {
 		if (!parse_field(item + 6, &p, 0, IPIVIRT_MAX_CPUS - 1, &a) ||
-		    *p != ':' || !parse_field(p + 1, &p, 0, 86400000, &b) ||
-		    *p != ':' || !parse_field(p + 1, &p, 1, 86400000, &c) || *p)
+		    *p != ':' ||
+		    !parse_field(p + 1, &p, 0, IPIVIRT_FAULT_MAX_STALL_MS, &b) ||
+		    *p != ':' ||
+		    !parse_field(p + 1, &p, 1, IPIVIRT_FAULT_MAX_STALL_MS, &c) ||
+		    *p)
 			return fail(err, errlen,
 				    "--inject: '%s' is not stall=CPU:AT_MS:FOR_MS "
 				    "(CPU below %u, AT_MS from 0, FOR_MS from 1, "
-				    "up to 86400000)", item, IPIVIRT_MAX_CPUS);
+				    "up to %u)", item, IPIVIRT_MAX_CPUS,
+				    IPIVIRT_FAULT_MAX_STALL_MS);
 		if (fi->nr_stalls == IPIVIRT_FAULT_MAX_STALLS)
 			return fail(err, errlen, "--inject: more than %u stalls",
 				    IPIVIRT_FAULT_MAX_STALLS);

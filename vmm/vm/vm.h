@@ -29,19 +29,30 @@ enum vm_apic_mode { VM_APIC_X2APIC, VM_APIC_XAPIC };
 /* Which controller carries guest IPIs (the local APIC always exists). */
 enum vm_irqchip { VM_IRQCHIP_APIC, VM_IRQCHIP_XIVE };
 /* Work-arounds for a software-only KVM (kvm_compat.h): --compat. */
-enum vm_compat { VM_COMPAT_AUTO, VM_COMPAT_NONE, VM_COMPAT_EMULATED_KVM };
+/* The values are the public ones (include/ipivirt.h): lib/vmm.c passes
+ * them through unchanged. */
+enum vm_compat {
+	VM_COMPAT_AUTO = IPIVIRT_COMPAT_AUTO,
+	VM_COMPAT_NONE = IPIVIRT_COMPAT_NONE,
+	VM_COMPAT_EMULATED_KVM = IPIVIRT_COMPAT_EMULATED_KVM,
+};
 /* seccomp filter on vCPU threads (seccomp_filter.h): --seccomp. */
-enum vm_seccomp { VM_SECCOMP_OFF = 0, VM_SECCOMP_ON, VM_SECCOMP_LOG };
+enum vm_seccomp {
+	VM_SECCOMP_OFF = IPIVIRT_SECCOMP_OFF,
+	VM_SECCOMP_ON = IPIVIRT_SECCOMP_ON,
+	VM_SECCOMP_LOG = IPIVIRT_SECCOMP_LOG,
+};
 
-/* Why a run ended; decides ipivirt's exit status. */
+/* Why a run ended; decides ipivirt's exit status (ipivirt_vmm_exit_reason()
+ * reports it as it is). */
 enum vm_exit_kind {
-	VM_EXIT_NONE = 0,
-	VM_EXIT_POWEROFF,   /* ACPI S5: status 0 */
-	VM_EXIT_DEBUG_PORT, /* isa-debug-exit: (v << 1) | 1 */
-	VM_EXIT_RESET,      /* guest asked for a reset: status 0 */
-	VM_EXIT_TIMEOUT,    /* --timeout ran out */
-	VM_EXIT_SIGNAL,     /* SIGINT / SIGTERM */
-	VM_EXIT_CRASH,      /* triple fault, emulation failure, KVM error */
+	VM_EXIT_NONE = IPIVIRT_EXIT_NONE,
+	VM_EXIT_POWEROFF = IPIVIRT_EXIT_POWEROFF,     /* ACPI S5: status 0 */
+	VM_EXIT_DEBUG_PORT = IPIVIRT_EXIT_DEBUG_PORT, /* (v << 1) | 1 */
+	VM_EXIT_RESET = IPIVIRT_EXIT_RESET,           /* status 0 */
+	VM_EXIT_TIMEOUT = IPIVIRT_EXIT_TIMEOUT,       /* --timeout ran out */
+	VM_EXIT_SIGNAL = IPIVIRT_EXIT_SIGNAL,         /* SIGINT / SIGTERM */
+	VM_EXIT_CRASH = IPIVIRT_EXIT_CRASH, /* triple fault, emulation, KVM */
 };
 
 /* Per-vCPU counters for --stats, bumped by the owner thread except kicks. */
