@@ -59,7 +59,7 @@ static inline int lib_copy_sized(void *dst, size_t dst_size, const void *src)
 
 /* A public bit array as a cpumask; -EINVAL when it names a CPU >= nr_cpus. */
 int ipi__cpumask_from_bits(struct cpumask *m, const uint64_t *bits,
-			  unsigned nr_bits, unsigned nr_cpus);
+			   unsigned nr_bits, unsigned nr_cpus);
 
 /* The APIC model's callbacks over struct ipivirt_host_ops. */
 extern const struct apic_ops host_ops__apic;

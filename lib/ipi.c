@@ -9,7 +9,7 @@
 #include "internal.h"
 
 int ipi__cpumask_from_bits(struct cpumask *m, const uint64_t *bits,
-			  unsigned nr_bits, unsigned nr_cpus)
+			   unsigned nr_bits, unsigned nr_cpus)
 {
 	cpumask_clear(m);
 	if (!bits)

@@ -12,7 +12,7 @@ void bus_init(struct bus *bus, const char *name)
 }
 
 int bus_register(struct bus *bus, uint64_t base, uint64_t len,
-		  bus_access_fn access, void *opaque, const char *name)
+		 bus_access_fn access, void *opaque, const char *name)
 {
 	if (len == 0 || !access || base + len < base)
 		return -EINVAL;
@@ -31,7 +31,7 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 }
 
 bool bus_access(const struct bus *bus, unsigned cpu, uint64_t addr,
-		 void *data, unsigned len, bool is_write)
+		void *data, unsigned len, bool is_write)
 {
 	for (unsigned i = 0; i < bus->nr; i++) {
 		const struct bus_range *r = &bus->ranges[i];
@@ -49,8 +49,8 @@ bool bus_access(const struct bus *bus, unsigned cpu, uint64_t addr,
 }
 
 void bus_byte_io(void *dev, uint16_t port, void *data, unsigned len,
-		  bool is_write, uint8_t (*read)(void *dev, uint16_t port),
-		  void (*write)(void *dev, uint16_t port, uint8_t value))
+		 bool is_write, uint8_t (*read)(void *dev, uint16_t port),
+		 void (*write)(void *dev, uint16_t port, uint8_t value))
 {
 	uint8_t *b = data;
 

@@ -37,7 +37,7 @@ struct bus {
 void bus_init(struct bus *bus, const char *name);
 /* Return 0, -EEXIST on overlap, -ENOSPC when full, -EINVAL for len 0. */
 int bus_register(struct bus *bus, uint64_t base, uint64_t len,
-		  bus_access_fn access, void *opaque, const char *name);
+		 bus_access_fn access, void *opaque, const char *name);
 /*
  * Dispatch one access. Return true when a device claimed it; unclaimed
  * reads return all ones, unclaimed writes are dropped (as on a PC).
@@ -48,10 +48,10 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len,
  * devices such as the PIT and the 8259s see of an inw/outl).
  */
 void bus_byte_io(void *dev, uint16_t port, void *data, unsigned len,
-		  bool is_write, uint8_t (*read)(void *dev, uint16_t port),
-		  void (*write)(void *dev, uint16_t port, uint8_t value));
+		 bool is_write, uint8_t (*read)(void *dev, uint16_t port),
+		 void (*write)(void *dev, uint16_t port, uint8_t value));
 
 bool bus_access(const struct bus *bus, unsigned cpu, uint64_t addr,
-		 void *data, unsigned len, bool is_write);
+		void *data, unsigned len, bool is_write);
 
 #endif

@@ -442,7 +442,7 @@ static void pic_io(void *opaque, unsigned cpu, uint64_t addr, void *data,
 {
 	(void)cpu;
 	bus_byte_io(opaque, (uint16_t)(base + addr), data, len, is_write,
-		     pic_read_byte, pic_write_byte);
+		    pic_read_byte, pic_write_byte);
 }
 
 static void master_access(void *opaque, unsigned cpu, uint64_t addr,
@@ -470,12 +470,12 @@ int i8259_register(struct i8259 *pic, struct bus *pio)
 	if (!pic || !pio)
 		return -EINVAL;
 	err = bus_register(pio, I8259_MASTER_BASE, 2, master_access, pic,
-			    "pic-master");
+			   "pic-master");
 	if (!err)
 		err = bus_register(pio, I8259_SLAVE_BASE, 2, slave_access, pic,
-				    "pic-slave");
+				   "pic-slave");
 	if (!err)
 		err = bus_register(pio, I8259_ELCR_BASE, 2, elcr_access, pic,
-				    "elcr");
+				   "elcr");
 	return err;
 }

@@ -343,7 +343,7 @@ int ioapic_register(struct ioapic *io, struct bus *mmio, uint64_t base)
 	if (!io || !mmio)
 		return -EINVAL;
 	return bus_register(mmio, base, IOAPIC_MMIO_SIZE, ioapic_access, io,
-			     "ioapic");
+			    "ioapic");
 }
 
 /**

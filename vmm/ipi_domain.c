@@ -37,7 +37,7 @@ static bool mask_valid(const struct cpumask *mask, unsigned nr_cpus)
 }
 
 int ipi_domain_reserve(struct irq_domain *dom, const struct cpumask *mask,
-		bool global, const void *arg)
+		       bool global, const void *arg)
 {
 	if (!dom || !dom->parent || !mask || (dom->flags & IRQ_DOMAIN_DEVICE))
 		return -EINVAL;
@@ -56,7 +56,7 @@ int ipi_domain_release(struct virq_table *tbl, unsigned virq)
 }
 
 uint32_t ipi_domain_get_hwirq(const struct virq_table *tbl, unsigned virq,
-		       unsigned cpu)
+			      unsigned cpu)
 {
 	const struct ipi_desc *desc = irq_domain_lookup(tbl, virq);
 
@@ -109,13 +109,13 @@ static void chip_send_mask(struct ipi_desc *desc, const struct cpumask *mask)
 }
 
 void ipi_domain_send_single_unchecked(const struct virq_table *tbl, unsigned virq,
-		       unsigned cpu)
+				      unsigned cpu)
 {
 	chip_send_single(irq_domain_lookup(tbl, virq), cpu);
 }
 
 void ipi_domain_send_mask_unchecked(const struct virq_table *tbl, unsigned virq,
-		     const struct cpumask *mask)
+				    const struct cpumask *mask)
 {
 	chip_send_mask(irq_domain_lookup(tbl, virq), mask);
 }
@@ -134,7 +134,7 @@ int ipi_domain_send_single(const struct virq_table *tbl, unsigned virq, unsigned
 }
 
 int ipi_domain_send_mask(const struct virq_table *tbl, unsigned virq,
-		  const struct cpumask *mask)
+			 const struct cpumask *mask)
 {
 	struct ipi_desc *desc = irq_domain_lookup(tbl, virq);
 	struct cpumask all;

@@ -55,7 +55,7 @@ struct irq_domain *ipi_domain_create(struct irq_domain *parent, unsigned flags,
  * Return: the virq (> 0) or a negative errno.
  */
 int ipi_domain_reserve(struct irq_domain *dom, const struct cpumask *mask,
-		bool global, const void *arg);
+		       bool global, const void *arg);
 
 /* Release an IPI reserved with ipi_domain_reserve(); -EINVAL for an unknown virq. */
 int ipi_domain_release(struct virq_table *tbl, unsigned virq);
@@ -66,7 +66,7 @@ int ipi_domain_release(struct virq_table *tbl, unsigned virq);
  * is outside its mask.
  */
 uint32_t ipi_domain_get_hwirq(const struct virq_table *tbl, unsigned virq,
-		       unsigned cpu);
+			      unsigned cpu);
 
 /**
  * ipi_domain_send_single() - send IPI @virq to @cpu.
@@ -81,13 +81,13 @@ int ipi_domain_send_single(const struct virq_table *tbl, unsigned virq, unsigned
  * of the reserved one (unless the IPI is global). An empty mask sends nothing.
  */
 int ipi_domain_send_mask(const struct virq_table *tbl, unsigned virq,
-		  const struct cpumask *mask);
+			 const struct cpumask *mask);
 
 /* Hot-path variants without the checks: the caller guarantees validity. */
 void ipi_domain_send_single_unchecked(const struct virq_table *tbl, unsigned virq,
-		       unsigned cpu);
+				      unsigned cpu);
 void ipi_domain_send_mask_unchecked(const struct virq_table *tbl, unsigned virq,
-		     const struct cpumask *mask);
+				    const struct cpumask *mask);
 
 /* The CPU mask an IPI was reserved for; NULL for an unknown virq. */
 const struct cpumask *ipi_domain_affinity(const struct virq_table *tbl, unsigned virq);

@@ -66,10 +66,9 @@ struct irq_domain *irq_domain_create_controller(struct virq_table *tbl,
 	return dom;
 }
 
-/* A domain stacked on controller @parent, in @parent's virq table. */
 struct irq_domain *irq_domain_stack(struct irq_domain *parent,
-					 const char *name, unsigned flags,
-					 unsigned nr_cpus)
+				    const char *name, unsigned flags,
+				    unsigned nr_cpus)
 {
 	struct irq_domain *dom;
 
@@ -98,7 +97,7 @@ struct irq_domain *irq_domain_create_hierarchy(struct irq_domain *parent,
 	if (nr_hwirqs == 0)
 		return NULL;
 	dom = irq_domain_stack(parent, name ? name : "device",
-			     IRQ_DOMAIN_DEVICE, nr_cpus);
+			       IRQ_DOMAIN_DEVICE, nr_cpus);
 	if (dom)
 		dom->nr_hwirqs = nr_hwirqs;
 	return dom;
@@ -132,14 +131,9 @@ const char *irq_domain_name(const struct irq_domain *dom)
 	return dom ? dom->name : NULL;
 }
 
-/*
- * Give a new virq a descriptor with two levels, @top in @dom over the
- * controller below it: an IPI (top hwirq chosen by the controller) or a
- * device pin (@top_hwirq, its own). The controller names its hwirq(s) for
- * the CPUs of @mask from @arg.
- */
+/* irq_domain_priv.h says what it gives; the controller names the hwirqs. */
 int irq_domain_alloc_virq(struct irq_domain *dom, const struct cpumask *mask,
-		      bool global, uint32_t top_hwirq, const void *arg)
+			  bool global, uint32_t top_hwirq, const void *arg)
 {
 	struct virq_table *tbl = dom->table;
 	struct irq_domain *ctrl = dom->parent;
@@ -259,7 +253,7 @@ int irq_domain_free_irq(struct virq_table *tbl, unsigned virq)
 }
 
 const struct ipi_irq_data *irq_domain_get_irq_data(const struct virq_table *tbl,
-					    unsigned virq)
+						   unsigned virq)
 {
 	const struct ipi_desc *desc = irq_domain_lookup(tbl, virq);
 

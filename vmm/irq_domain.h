@@ -133,7 +133,7 @@ int irq_domain_free_irq(struct virq_table *tbl, unsigned virq);
  * ->parent_data is the controller's), or NULL for an unknown virq.
  */
 const struct ipi_irq_data *irq_domain_get_irq_data(const struct virq_table *tbl,
-					    unsigned virq);
+						   unsigned virq);
 
 /* Destroy a domain and every IPI still reserved through it. */
 void irq_domain_destroy(struct irq_domain *dom);

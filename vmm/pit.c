@@ -605,7 +605,7 @@ static void pit_io(void *opaque, unsigned cpu, uint64_t addr, void *data,
 {
 	(void)cpu;
 	bus_byte_io(opaque, (uint16_t)(base + addr), data, len, is_write,
-		     pit_read_byte, pit_write_byte);
+		    pit_read_byte, pit_write_byte);
 }
 
 static void pit_counters_access(void *opaque, unsigned cpu, uint64_t addr,
@@ -627,9 +627,9 @@ int pit_register(struct pit *pit, struct bus *pio)
 	if (!pit || !pio)
 		return -EINVAL;
 	err = bus_register(pio, PIT_PORT_BASE, PIT_NR_PORTS,
-			    pit_counters_access, pit, "pit");
+			   pit_counters_access, pit, "pit");
 	if (!err)
 		err = bus_register(pio, PIT_PORT_CONTROL_B, 1,
-				    pit_portb_access, pit, "port-b");
+				   pit_portb_access, pit, "port-b");
 	return err;
 }

@@ -63,5 +63,5 @@ int pm_timer_register(struct pm_timer *tmr, struct bus *pio, uint16_t port)
 	if (!tmr || !pio)
 		return -EINVAL;
 	return bus_register(pio, port, PM_TIMER_LEN, pm_timer_access, tmr,
-			     "acpi-pm-timer");
+			    "acpi-pm-timer");
 }

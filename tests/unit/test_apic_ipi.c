@@ -266,7 +266,7 @@ START_TEST(test_host_ipi_through_domain)
 	/* Fixed vectors below 16 are not IPIs. */
 	hwirq = APIC_IPI_HWIRQ(0, APIC_DM_FIXED, 3);
 	ck_assert_int_eq(ipi_domain_reserve(apic_ipi_domain(w->router), &all, false,
-				     &hwirq),
+					    &hwirq),
 			 -EINVAL);
 	world_destroy(w);
 }

@@ -1380,15 +1380,15 @@ static void *mt_ports(void *arg)
 		switch (r % 5) {
 		case 0:
 			i8259_write(mt.pic, (uint16_t)(cmd + 1),
-				     (uint8_t)(r >> 16));
+				    (uint8_t)(r >> 16));
 			break;
 		case 1:
 			i8259_write(mt.pic, (r >> 9) & 1 ? ELCR1 : ELCR0,
-				     (uint8_t)(r >> 16));
+				    (uint8_t)(r >> 16));
 			break;
 		case 2:
 			i8259_write(mt.pic, cmd,
-				     (r >> 16) & 1 ? OCW3_ISR : OCW3_IRR);
+				    (r >> 16) & 1 ? OCW3_ISR : OCW3_IRR);
 			(void)i8259_read(mt.pic, cmd);
 			break;
 		case 3:

@@ -655,16 +655,16 @@ START_TEST(test_bus_registration)
 	ck_assert(bus_access(&bus, 0, IOAPIC_DEFAULT_BASE, &v, 4, true));
 	v = 0;
 	ck_assert(bus_access(&bus, 1, IOAPIC_DEFAULT_BASE + 0x10, &v, 4,
-			      false));
+			     false));
 	ck_assert_uint_eq(v, IOAPIC_VERSION_VALUE);
 	/* The whole page is the I/O APIC's; unused offsets read 0. */
 	memset(buf, 0xaa, sizeof(buf));
 	ck_assert(bus_access(&bus, 0, IOAPIC_DEFAULT_BASE + 0xff8, buf, 8,
-			      false));
+			     false));
 	for (unsigned i = 0; i < 8; i++)
 		ck_assert_uint_eq(buf[i], 0);
 	ck_assert(!bus_access(&bus, 0, IOAPIC_DEFAULT_BASE + IOAPIC_MMIO_SIZE,
-			       buf, 4, false));
+			      buf, 4, false));
 	/* Through the bus, a line fires as usual. */
 	v = IOAPIC_REDTBL(0);
 	bus_access(&bus, 0, IOAPIC_DEFAULT_BASE, &v, 4, true);

@@ -128,7 +128,7 @@ START_TEST(test_create_checks)
 
 		cpumask_fill(&all, NCPUS);
 		ck_assert_int_eq(ipi_domain_reserve(ioapic_router_domain(R.router),
-					     &all, true, NULL), -EINVAL);
+						    &all, true, NULL), -EINVAL);
 	}
 	ck_assert_uint_eq(ioapic_router_virq(R.router, 3), 0);
 	rig_down();
@@ -200,7 +200,7 @@ START_TEST(test_logical_and_lowest_priority)
 	ck_assert_int_eq(apic_ack_interrupt(R.apic[3]), 0x62);
 	ck_assert_int_eq(apic_next_interrupt(R.apic[2]), -1);
 	ck_assert_uint_eq(irq_domain_get_irq_data(R.tbl,
-					   ioapic_router_virq(R.router, 8))
+						  ioapic_router_virq(R.router, 8))
 				  ->parent_data->hwirq,
 			  APIC_IPI_HWIRQ(0, APIC_DM_FIXED, 0x62));
 

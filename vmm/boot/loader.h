@@ -57,8 +57,8 @@ int loader__load_elf(const uint8_t *image, size_t size, uint8_t *ram,
  * else as loader__load_image(), with @out->mode LOADER_ENTRY_LINUX64.
  */
 int loader_bzimage__load_linux(const uint8_t *image, size_t size, uint8_t *ram,
-		       uint64_t ram_size, struct loaded_kernel *out,
-		       char *err, size_t errlen);
+			       uint64_t ram_size, struct loaded_kernel *out,
+			       char *err, size_t errlen);
 
 /*
  * loader_bzimage__unpack() - decompress a bzImage once, ahead of loading.

@@ -337,8 +337,8 @@ int loader_bzimage__unpack(const uint8_t *image, size_t size,
 }
 
 int loader_bzimage__load_linux(const uint8_t *image, size_t size, uint8_t *ram,
-		       uint64_t ram_size, struct loaded_kernel *out,
-		       char *err, size_t errlen)
+			       uint64_t ram_size, struct loaded_kernel *out,
+			       char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
 	if (is_bzimage(image, size))

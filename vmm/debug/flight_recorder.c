@@ -97,7 +97,7 @@ void flight_recorder__destroy(struct flight_recorder *fr)
 }
 
 struct flight_recorder *flight_recorder__create(const char *path, size_t ring_entries,
-				  unsigned nr_cpus, uint64_t start_ns)
+						unsigned nr_cpus, uint64_t start_ns)
 {
 	struct flight_recorder *fr;
 	size_t n = 1;
@@ -218,7 +218,7 @@ void flight_recorder__stage_slow(enum flight_recorder_stage stage, unsigned peer
 }
 
 void flight_recorder__inject_slow(struct flight_recorder *fr, unsigned cpu,
-		    unsigned vector)
+				  unsigned vector)
 {
 	uint64_t id;
 

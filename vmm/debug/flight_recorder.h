@@ -42,7 +42,7 @@ struct flight_recorder;
  * start-up figures in the trace header. NULL with errno on failure.
  */
 struct flight_recorder *flight_recorder__create(const char *path, size_t ring_entries,
-				  unsigned nr_cpus, uint64_t start_ns);
+						unsigned nr_cpus, uint64_t start_ns);
 /*
  * Write the trace (after the vCPU threads are gone): the text format to
  * the path given to flight_recorder__create(), and the same records as a Chrome/Perfetto
@@ -58,7 +58,7 @@ void flight_recorder__route_slow(unsigned cpu, unsigned vector);
 void flight_recorder__pending_slow(struct flight_recorder *fr, unsigned target);
 void flight_recorder__stage_slow(enum flight_recorder_stage stage, unsigned peer);
 void flight_recorder__inject_slow(struct flight_recorder *fr, unsigned cpu,
-		    unsigned vector);
+				  unsigned vector);
 void flight_recorder__first_run_slow(unsigned cpu);
 
 #define FR_HOOK(fr, call)                                   \
@@ -78,7 +78,7 @@ static inline void flight_recorder__send(struct flight_recorder *fr, unsigned cp
 	FR_HOOK(fr, flight_recorder__send_slow(cpu));
 }
 static inline void flight_recorder__route(struct flight_recorder *fr, unsigned cpu,
-			    unsigned vector)
+					  unsigned vector)
 {
 	FR_HOOK(fr, flight_recorder__route_slow(cpu, vector));
 }
@@ -89,12 +89,12 @@ static inline void flight_recorder__pending(struct flight_recorder *fr, unsigned
 }
 /* Any other stage; @peer: the target for kicks, else this vCPU. */
 static inline void flight_recorder__stage(struct flight_recorder *fr, enum flight_recorder_stage stage,
-			    unsigned peer)
+					  unsigned peer)
 {
 	FR_HOOK(fr, flight_recorder__stage_slow(stage, peer));
 }
 static inline void flight_recorder__inject(struct flight_recorder *fr, unsigned cpu,
-			     unsigned vector)
+					   unsigned vector)
 {
 	FR_HOOK(fr, flight_recorder__inject_slow(fr, cpu, vector));
 }

@@ -189,5 +189,5 @@ static void fw_cfg_access(void *opaque, unsigned cpu, uint64_t addr,
 int fw_cfg__register(struct fw_cfg *cfg, struct bus *pio)
 {
 	return bus_register(pio, FW_CFG_PORT_SEL, 2, fw_cfg_access, cfg,
-			     "fw_cfg");
+			    "fw_cfg");
 }

@@ -93,9 +93,9 @@ int pc_testdev__register(struct pc_testdev *dev, struct bus *pio)
 	if (!dev || !pio)
 		return -EINVAL;
 	err = bus_register(pio, PC_TESTDEV_IRQ_BASE, PC_TESTDEV_NR_LINES,
-			    lines_access, dev, "pc-testdev-irq");
+			   lines_access, dev, "pc-testdev-irq");
 	if (!err)
 		err = bus_register(pio, PC_TESTDEV_SCRATCH, 4, scratch_access,
-				    dev, "pc-testdev");
+				   dev, "pc-testdev");
 	return err;
 }

@@ -81,13 +81,13 @@ int power__register(struct power *pw, struct bus *pio,
 	pw->opaque = opaque;
 	atomic_store(&pw->pm1_enable, 0);
 	err = bus_register(pio, DEBUG_EXIT_PORT, 4, debug_exit_access, pw,
-			    "debug-exit");
+			   "debug-exit");
 	if (!err)
 		err = bus_register(pio, ACPI_PM_BASE,
-				    ACPI_PM_TMR - ACPI_PM_BASE, acpi_pm_access,
-				    pw, "acpi-pm");
+				   ACPI_PM_TMR - ACPI_PM_BASE, acpi_pm_access,
+				   pw, "acpi-pm");
 	if (!err)
 		err = bus_register(pio, RESET_CONTROL_PORT, 1, reset_access,
-				    pw, "reset");
+				   pw, "reset");
 	return err;
 }

@@ -259,5 +259,5 @@ static void uart_access(void *opaque, unsigned cpu, uint64_t addr, void *data,
 int uart__register(struct uart *uart, struct bus *pio, uint16_t base)
 {
 	return bus_register(pio, base, UART_NR_PORTS, uart_access, uart,
-			     "uart");
+			    "uart");
 }

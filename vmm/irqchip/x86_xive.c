@@ -199,15 +199,15 @@ int x86_xive__create(struct vm *vm, char *err, size_t errlen)
 	if (!dev->router)
 		goto nomem;
 	ret = bus_register(&vm->mmio_bus, dev->info.esb_base,
-			    dev->info.esb_size, esb_access, dev, "xive-esb");
+			   dev->info.esb_size, esb_access, dev, "xive-esb");
 	if (!ret)
 		ret = bus_register(&vm->mmio_bus, XIVE_X86_TIMA_BASE,
-				    4 * 0x10000, tima_access, dev,
-				    "xive-tima");
+				   4 * 0x10000, tima_access, dev,
+				   "xive-tima");
 	if (!ret)
 		ret = bus_register(&vm->mmio_bus, XIVE_X86_HCALL_BASE,
-				    HCALL_PAGE, hcall_access, dev,
-				    "xive-hcall");
+				   HCALL_PAGE, hcall_access, dev,
+				   "xive-hcall");
 	if (!ret)
 		ret = publish(dev, nr_irqs);
 	if (ret) {

@@ -168,7 +168,7 @@ static void handle_io(struct vcpu *v)
 
 	for (uint32_t i = 0; i < run->io.count; i++)
 		bus_access(&v->vm->pio_bus, v->id, run->io.port,
-			    data + i * run->io.size, run->io.size, out);
+			   data + i * run->io.size, run->io.size, out);
 }
 
 static void handle_mmio(struct vcpu *v)
@@ -183,7 +183,7 @@ static void handle_mmio(struct vcpu *v)
 			      run->mmio.is_write))
 		return;
 	bus_access(&v->vm->mmio_bus, v->id, addr, run->mmio.data, len,
-		    run->mmio.is_write);
+		   run->mmio.is_write);
 }
 
 /*

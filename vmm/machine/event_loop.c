@@ -172,7 +172,7 @@ static void handle(struct event_loop *loop, uint64_t tag, int res)
 	case EV_SIGNAL:
 		if (res == (int)sizeof(loop->siginfo))
 			vm__request_exit(vm, VM_EXIT_SIGNAL,
-					(int)loop->siginfo.ssi_signo);
+					 (int)loop->siginfo.ssi_signo);
 		else
 			queue_read(loop, loop->signal_fd, &loop->siginfo,
 				   sizeof(loop->siginfo), EV_TAG(EV_SIGNAL, 0));

@@ -159,7 +159,7 @@ static int setup_devices(struct vm *vm, char *err, size_t errlen)
 				      machine_power_request, vm);
 	if (!ret)
 		ret = pm_timer_register(vm->pm_timer, &vm->pio_bus,
-					 ACPI_PM_TMR);
+					ACPI_PM_TMR);
 	if (!ret)
 		ret = pit_register(vm->pit, &vm->pio_bus);
 	if (!ret)
@@ -168,7 +168,7 @@ static int setup_devices(struct vm *vm, char *err, size_t errlen)
 		ret = i8259_register(vm->pic, &vm->pio_bus);
 	if (!ret)
 		ret = ioapic_register(vm->ioapic, &vm->mmio_bus,
-				       IOAPIC_DEFAULT_BASE);
+				      IOAPIC_DEFAULT_BASE);
 	if (ret)
 		snprintf(err, errlen, "device registration failed: %s",
 			 strerror(-ret));
@@ -469,8 +469,8 @@ int machine__run(struct vm *vm, char *err, size_t errlen)
 	}
 	if (vm->cfg.trace_path) {
 		vm->fr = flight_recorder__create(vm->cfg.trace_path,
-				   vm->cfg.trace_ring_entries, vm->nr_cpus,
-				   vm->start_ns);
+						 vm->cfg.trace_ring_entries, vm->nr_cpus,
+						 vm->start_ns);
 		if (!vm->fr)
 			fprintf(stderr, "ipivirt: --trace: %s\n",
 				strerror(errno));
