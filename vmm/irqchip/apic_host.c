@@ -24,11 +24,6 @@ static uint64_t ops_guest_tsc(void *opaque, unsigned cpu)
 		       : 0;
 }
 
-static void ops_kick(void *opaque, unsigned cpu)
-{
-	vm__kick(opaque, cpu);
-}
-
 static void ops_timer_arm(void *opaque, unsigned cpu, uint64_t deadline_ns)
 {
 	struct vm *vm = opaque;
@@ -66,31 +61,20 @@ static int ops_extint_ack(void *opaque, unsigned cpu)
 	return vm->pic ? i8259_ack(vm->pic) : -1;
 }
 
-/* The paravirtual EOI byte (apic_pv_eoi.c) lives in guest RAM. */
-static int ops_guest_read(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-	return vm__read_guest(opaque, gpa, buf, len);
-}
-
-static int ops_guest_write(void *opaque, uint64_t gpa, const void *buf,
-			   size_t len)
-{
-	return vm__write_guest(opaque, gpa, buf, len);
-}
-
 int apic_host__create(struct vm *vm, const struct apic_config *cfg)
 {
 	const struct apic_ops ops = {
 		.opaque = vm,
 		.now_ns = vm__clock_ns,
 		.guest_tsc = ops_guest_tsc,
-		.kick = ops_kick,
+		.kick = vm__kick_op,
 		.timer_arm = ops_timer_arm,
 		.send_ipi = ops_send_ipi,
 		.eoi_broadcast = ops_eoi_broadcast,
 		.extint_ack = ops_extint_ack,
-		.guest_read = ops_guest_read,
-		.guest_write = ops_guest_write,
+		/* The PV EOI byte (apic_pv_eoi.c) lives in guest RAM. */
+		.guest_read = vm__read_guest_op,
+		.guest_write = vm__write_guest_op,
 	};
 	struct vm_cpu *c;
 	int ret;

@@ -49,27 +49,11 @@ struct xive_x86_file {
 	uint32_t eq_shift_mask, nr_prios;
 } __attribute__((packed));
 
-static int ops_read_mem(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-	return vm__read_guest(opaque, gpa, buf, len);
-}
-
-static int ops_write_mem(void *opaque, uint64_t gpa, const void *buf,
-			 size_t len)
-{
-	return vm__write_guest(opaque, gpa, buf, len);
-}
-
-static void ops_kick(void *opaque, unsigned cpu)
-{
-	vm__kick(opaque, cpu);
-}
-
 /* The line is read lock-free by the vCPU; a rise must make it look. */
 static void ops_set_irq_line(void *opaque, unsigned cpu, bool level)
 {
 	if (level)
-		ops_kick(opaque, cpu);
+		vm__kick(opaque, cpu);
 }
 
 static void esb_access(void *opaque, unsigned cpu, uint64_t addr, void *data,
@@ -168,9 +152,9 @@ int x86_xive__create(struct vm *vm, char *err, size_t errlen)
 	struct xive_dev *dev = calloc(1, sizeof(*dev));
 	struct xive_config cfg;
 	struct xive_ops ops = {
-		.opaque = vm, .read_mem = ops_read_mem,
-		.write_mem = ops_write_mem, .set_irq_line = ops_set_irq_line,
-		.kick = ops_kick, .now_ns = vm__clock_ns,
+		.opaque = vm, .read_mem = vm__read_guest_op,
+		.write_mem = vm__write_guest_op, .set_irq_line = ops_set_irq_line,
+		.kick = vm__kick_op, .now_ns = vm__clock_ns,
 	};
 	unsigned nr_irqs = vm->nr_cpus + XIVE_X86_EXTRA_IRQS;
 	int ret;

@@ -27,6 +27,22 @@ uint64_t vm__clock_ns(void *opaque)
 	return vm__now_ns();
 }
 
+void vm__kick_op(void *opaque, unsigned cpu)
+{
+	vm__kick(opaque, cpu);
+}
+
+int vm__read_guest_op(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+	return vm__read_guest(opaque, gpa, buf, len);
+}
+
+int vm__write_guest_op(void *opaque, uint64_t gpa, const void *buf,
+		       size_t len)
+{
+	return vm__write_guest(opaque, gpa, buf, len);
+}
+
 void vm__set_isa_irq(void *opaque, unsigned line, bool level)
 {
 	struct vm *vm = opaque;

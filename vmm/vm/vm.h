@@ -240,5 +240,11 @@ void vm__timerfd_arm(int fd, uint64_t deadline_ns);
 uint64_t vm__now_ns(void);
 /* vm__now_ns() as the models' now_ns callback (@opaque unused). */
 uint64_t vm__clock_ns(void *opaque);
+/* vm__kick(), vm__read_guest() and vm__write_guest() in the shape of the
+ * models' ops (@opaque: the VM), for the controllers' hosts (irqchip/). */
+void vm__kick_op(void *opaque, unsigned cpu);
+int vm__read_guest_op(void *opaque, uint64_t gpa, void *buf, size_t len);
+int vm__write_guest_op(void *opaque, uint64_t gpa, const void *buf,
+		       size_t len);
 
 #endif
