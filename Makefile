@@ -68,22 +68,21 @@ $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/tests/unit/%.o $(call objs,$(1),$(MODEL_SRC
 	$$(CC) $$(CFLAGS_$(1)) $$^ -o $$@ $$(CHECK_LIBS)
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
-# test_seccomp runs the vCPU filter itself.
-$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_seccomp: $(BUILD)/$(v)/vmm/kvm/seccomp_filter.o))
-# Devices and the vCPU loop need no struct vm: tested alone.
-$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_power: $(BUILD)/$(v)/vmm/hw/power.o))
-$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_uart: $(BUILD)/$(v)/vmm/hw/uart.o))
-$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_fw_cfg: $(BUILD)/$(v)/vmm/hw/fw_cfg.o))
-$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_fault_inject: $(BUILD)/$(v)/vmm/debug/fault_inject.o))
-$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_vcpu_loop: $(BUILD)/$(v)/vmm/kvm/vcpu_loop.o))
-# test_kvm_cpuid shapes made-up host CPUID tables.
-$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_kvm_cpuid: $(BUILD)/$(v)/vmm/kvm/kvm_cpuid.o))
-# test_guest_load drives ipivirt_guest_load() over the one boot path.
-GUEST_LOAD_SRCS := lib/guest.c $(BOOT_SRCS)
-$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_guest_load: $(call objs,$(v),$(GUEST_LOAD_SRCS))))
+# Unit tests of plumbing that needs no struct vm link its sources too
+# (beyond the models every test gets): UNIT_EXTRA_test_NAME.
+UNIT_EXTRA_test_seccomp := vmm/kvm/seccomp_filter.c   # runs the vCPU filter
+UNIT_EXTRA_test_kvm_cpuid := vmm/kvm/kvm_cpuid.c      # made-up host tables
+UNIT_EXTRA_test_power := vmm/hw/power.c
+UNIT_EXTRA_test_uart := vmm/hw/uart.c
+UNIT_EXTRA_test_fw_cfg := vmm/hw/fw_cfg.c
+UNIT_EXTRA_test_fault_inject := vmm/debug/fault_inject.c
+UNIT_EXTRA_test_flight_recorder := vmm/debug/flight_recorder.c
+UNIT_EXTRA_test_vcpu_loop := vmm/kvm/vcpu_loop.c
+# ipivirt_guest_load() over the one boot path.
+UNIT_EXTRA_test_guest_load := lib/guest.c $(BOOT_SRCS)
+$(foreach v,$(VARIANTS),$(foreach t,$(patsubst UNIT_EXTRA_%,%,$(filter UNIT_EXTRA_%,$(.VARIABLES))),\
+	$(eval $(BUILD)/$(v)/tests/$(t): $(call objs,$(v),$(UNIT_EXTRA_$(t))))))
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_guest_load: CHECK_LIBS += $(LOADER_LIBS)))
-# test_flight_recorder fills the recorder's rings and reads its files back.
-$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/tests/test_flight_recorder: $(BUILD)/$(v)/vmm/debug/flight_recorder.o))
 
 # Rename into place: a running ipivirt keeps its old inode ("text busy").
 $(BUILD)/ipivirt: $(BUILD)/release/ipivirt
