@@ -46,8 +46,8 @@ def check(obj):
     model = parts[0] == 'vmm' and len(parts) == 2
     errors = []
     for kind, sym in symbols(obj):
-        if kind in 'tT' and re.search(r'[a-z0-9]__[a-z]', sym) and \
-                kind == 't' and '.' not in sym:
+        if kind == 't' and '.' not in sym and \
+                re.search(r'[a-z0-9]__[a-z]', sym):
             errors.append(f'{src}: static {sym} has "__"')
         if not kind.isupper() or kind in 'UVWA':
             continue
